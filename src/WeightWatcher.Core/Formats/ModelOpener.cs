@@ -1,0 +1,91 @@
+using System.Buffers.Binary;
+
+namespace WeightWatcher.Core.Formats;
+
+/// <summary>
+/// Opens a model by looking at its content (magic bytes and structure), not its extension.
+/// A directory is a model when it holds a sharded safetensors index or exactly one weight file.
+/// </summary>
+public static class ModelOpener
+{
+    /// <summary>Detects the format of <paramref name="path"/> and opens it.</summary>
+    /// <exception cref="ModelFormatException">The path does not exist or holds no recognised model.</exception>
+    public static IModelReader Open(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            return OpenDirectory(path);
+        }
+        if (!File.Exists(path))
+        {
+            throw new ModelFormatException(path, null, "no such file or directory");
+        }
+        return Detect(path) switch
+        {
+            ModelFileKind.Safetensors => SafetensorsReader.OpenFile(path),
+            ModelFileKind.Npy => NumpyReader.OpenNpy(path),
+            ModelFileKind.Zip => NumpyReader.OpenNpz(path),
+            _ => throw new ModelFormatException(path, null, "unrecognised model format (expected safetensors, .npy or .npz content)"),
+        };
+    }
+
+    /// <summary>Classifies a file by its first bytes.</summary>
+    public static ModelFileKind Detect(string file)
+    {
+        Span<byte> head = stackalloc byte[16];
+        int n;
+        try
+        {
+            using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read);
+            n = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelFormatException(file, null, $"cannot open: {e.Message}", e);
+        }
+        if (n >= 6 && head[0] == 0x93 && head[1] == (byte)'N' && head[2] == (byte)'U' && head[3] == (byte)'M' && head[4] == (byte)'P' && head[5] == (byte)'Y')
+        {
+            return ModelFileKind.Npy;
+        }
+        if (n >= 4 && head[0] == (byte)'P' && head[1] == (byte)'K' && head[2] == 3 && head[3] == 4)
+        {
+            return ModelFileKind.Zip;
+        }
+        if (n >= 9 && head[8] == (byte)'{' && BinaryPrimitives.ReadUInt64LittleEndian(head) > 1)
+        {
+            return ModelFileKind.Safetensors;
+        }
+        return ModelFileKind.Unknown;
+    }
+
+    private static IModelReader OpenDirectory(string dir)
+    {
+        if (File.Exists(Path.Combine(dir, SafetensorsReader.IndexFileName)))
+        {
+            return SafetensorsReader.OpenIndex(dir);
+        }
+        var candidates = Directory.EnumerateFiles(dir)
+            .Where(f => Detect(f) != ModelFileKind.Unknown)
+            .OrderBy(f => f, StringComparer.Ordinal)
+            .ToList();
+        return candidates.Count switch
+        {
+            1 => Open(candidates[0]),
+            0 => throw new ModelFormatException(dir, null, "directory holds no recognised model file"),
+            _ => throw new ModelFormatException(dir, null, $"directory holds {candidates.Count} model files and no index; name one file"),
+        };
+    }
+}
+
+/// <summary>What the first bytes of a file say it is.</summary>
+public enum ModelFileKind
+{
+    /// <summary>Not recognised.</summary>
+    Unknown,
+    /// <summary>safetensors: 8-byte header length then a JSON object.</summary>
+    Safetensors,
+    /// <summary>numpy .npy array.</summary>
+    Npy,
+    /// <summary>zip archive (numpy .npz).</summary>
+    Zip,
+}

@@ -1,0 +1,216 @@
+using System.IO.Compression;
+using WeightWatcher.Core.Tensors;
+
+namespace WeightWatcher.Core.Formats;
+
+/// <summary>
+/// Reads numpy <c>.npy</c> (one array, named after the file) and <c>.npz</c> archives (one array per
+/// entry, in archive order, which is the order <c>np.savez</c> was given). Headers are read up front;
+/// array bytes are read when a tensor is requested. Fortran-ordered arrays are returned in C order.
+/// </summary>
+public sealed class NumpyReader : IModelReader
+{
+    private readonly FileRangeReader _io = new();
+    private readonly Dictionary<string, bool> _fortran = new(StringComparer.Ordinal);
+
+    private NumpyReader(string path, string format)
+    {
+        ModelPath = path;
+        FormatName = format;
+    }
+
+    /// <inheritdoc />
+    public string ModelPath { get; }
+
+    /// <inheritdoc />
+    public string FormatName { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<TensorInfo> Tensors { get; private set; } = [];
+
+    /// <summary>Opens a single <c>.npy</c> file; its tensor is named after the file (without extension).</summary>
+    public static NumpyReader OpenNpy(string file)
+    {
+        var r = new NumpyReader(file, "npy");
+        string name = Path.GetFileNameWithoutExtension(file);
+        using var fs = OpenStream(file);
+        var h = NpyHeader.Read(fs, file, name);
+        var t = MakeInfo(name, h, file, h.DataOffset, null);
+        long available = fs.Length - h.DataOffset;
+        if (t.ByteLength > available)
+        {
+            throw new ModelFormatException(file, name, $"shape {t.ShapeText} needs {t.ByteLength} bytes but the file holds {available}");
+        }
+        r._fortran[name] = h.FortranOrder;
+        r.Tensors = [t];
+        return r;
+    }
+
+    /// <summary>Opens an <c>.npz</c> archive.</summary>
+    public static NumpyReader OpenNpz(string file)
+    {
+        var r = new NumpyReader(file, "npz");
+        try
+        {
+            using var zip = OpenZip(file);
+            var list = new List<TensorInfo>();
+            foreach (var entry in zip.Entries)
+            {
+                if (!entry.FullName.EndsWith(".npy", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+                string name = entry.FullName[..^4];
+                using var s = OpenEntry(entry, file, name);
+                var h = NpyHeader.Read(s, file, name);
+                var t = MakeInfo(name, h, file, h.DataOffset, entry.FullName);
+                if (h.DataOffset + t.ByteLength > entry.Length)
+                {
+                    throw new ModelFormatException(file, name, $"shape {t.ShapeText} needs {t.ByteLength} bytes but the archive entry holds {entry.Length - h.DataOffset}");
+                }
+                r._fortran[name] = h.FortranOrder;
+                list.Add(t);
+            }
+            r.Tensors = list;
+            return r;
+        }
+        catch (InvalidDataException e)
+        {
+            r.Dispose();
+            throw new ModelFormatException(file, null, $"not a readable zip archive: {e.Message}", e);
+        }
+        catch
+        {
+            r.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public double[] ReadTensor(TensorInfo tensor)
+    {
+        double[] values;
+        if (tensor.ContainerEntry is null)
+        {
+            values = _io.ReadAsDouble(tensor);
+        }
+        else
+        {
+            values = ReadFromArchive(tensor);
+        }
+        return _fortran.TryGetValue(tensor.Name, out bool f) && f ? FortranToC(values, tensor.Shape) : values;
+    }
+
+    private double[] ReadFromArchive(TensorInfo t)
+    {
+        long count = TensorSizeGuard.CheckedElementCount(t);
+        try
+        {
+            using var zip = OpenZip(t.SourceFile);
+            var entry = zip.GetEntry(t.ContainerEntry!) ?? throw new ModelFormatException(t.SourceFile, t.Name, "archive entry disappeared");
+            using var s = OpenEntry(entry, t.SourceFile, t.Name);
+            var skip = new byte[t.Offset];
+            s.ReadExactly(skip);
+            var result = new double[count];
+            int size = DTypes.SizeOf(t.DType);
+            int perChunk = Math.Max(1, (1 << 20) / size);
+            var buffer = new byte[(int)Math.Min((long)perChunk * size, t.ByteLength)];
+            for (long start = 0; start < count; start += perChunk)
+            {
+                int n = (int)Math.Min(perChunk, count - start);
+                var span = buffer.AsSpan(0, n * size);
+                s.ReadExactly(span);
+                ElementConverter.ToDouble(span, t.DType, result.AsSpan((int)start, n));
+            }
+            return result;
+        }
+        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or IOException)
+        {
+            throw new ModelFormatException(t.SourceFile, t.Name, $"cannot read array data: {e.Message}", e);
+        }
+    }
+
+    private static double[] FortranToC(double[] f, long[] shape)
+    {
+        int rank = shape.Length;
+        if (rank < 2)
+        {
+            return f;
+        }
+        var c = new double[f.Length];
+        var idx = new long[rank];
+        var fStride = new long[rank];
+        fStride[0] = 1;
+        for (int k = 1; k < rank; k++)
+        {
+            fStride[k] = fStride[k - 1] * shape[k - 1];
+        }
+        for (long i = 0; i < c.LongLength; i++)
+        {
+            long pos = 0;
+            for (int k = 0; k < rank; k++)
+            {
+                pos += idx[k] * fStride[k];
+            }
+            c[i] = f[pos];
+            for (int k = rank - 1; k >= 0; k--)
+            {
+                if (++idx[k] < shape[k])
+                {
+                    break;
+                }
+                idx[k] = 0;
+            }
+        }
+        return c;
+    }
+
+    private static TensorInfo MakeInfo(string name, NpyHeader h, string file, long offset, string? entry)
+    {
+        long count = TensorInfo.CountElements(h.Shape);
+        if (count < 0 || count > long.MaxValue / 8)
+        {
+            throw new ModelFormatException(file, name, $"shape ({string.Join(", ", h.Shape)}) overflows");
+        }
+        return new TensorInfo(name, h.DType, h.Shape, file, offset, count * DTypes.SizeOf(h.DType), entry);
+    }
+
+    private static FileStream OpenStream(string file)
+    {
+        try
+        {
+            return new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelFormatException(file, null, $"cannot open: {e.Message}", e);
+        }
+    }
+
+    private static ZipArchive OpenZip(string file)
+    {
+        try
+        {
+            return new ZipArchive(OpenStream(file), ZipArchiveMode.Read, leaveOpen: false);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ModelFormatException(file, null, $"not a readable zip archive: {e.Message}", e);
+        }
+    }
+
+    private static Stream OpenEntry(ZipArchiveEntry entry, string file, string name)
+    {
+        try
+        {
+            return entry.Open();
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or NotSupportedException)
+        {
+            throw new ModelFormatException(file, name, $"cannot open archive entry: {e.Message}", e);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _io.Dispose();
+}
