@@ -1,0 +1,76 @@
+using System.CommandLine;
+using Serilog;
+using WeightWatcher.Core.Analysis;
+using WeightWatcher.Core.Spectral;
+using WeightWatcher.Reports;
+
+namespace WeightWatcher.Cli.Commands;
+
+/// <summary><c>ww analyze</c>: per-layer metrics and the summary, like the reference's <c>analyze()</c>.</summary>
+internal static class AnalyzeCommand
+{
+    private static readonly string[] TableColumns =
+    [
+        "layer_id", "name", "layer_type", "N", "M", "rf", "num_evals", "alpha", "alpha_weighted", "log_norm",
+        "log_spectral_norm", "stable_rank", "D", "num_pl_spikes", "warning",
+    ];
+
+    public static Command Create()
+    {
+        var model = new Argument<string?>("model") { Description = "Model file or directory (safetensors, .npy, .npz); omitted: the embedded reference model", Arity = ArgumentArity.ZeroOrOne };
+        var csv = new Option<string?>("--csv") { Description = "Write one row per layer with the reference's columns" };
+        var json = new Option<string?>("--json") { Description = "Write the rows, the summary and any failures as JSON" };
+        var options = new AnalysisOptionSet();
+        var command = new Command("analyze", "Analyze every layer of a model: ESD, power-law fit and norm metrics") { model, csv, json };
+        options.AddTo(command, analysisOptions: true);
+        command.SetAction(p => CliErrors.Run(() => Execute(p.GetValue(model), p.GetValue(csv), p.GetValue(json), options.Bind(p))));
+        return command;
+    }
+
+    private static int Execute(string? modelPath, string? csv, string? json, AnalysisOptions options)
+    {
+        using var source = ModelSource.Open(modelPath);
+        var reader = source.Reader;
+        if (source.IsEmbedded)
+        {
+            Console.WriteLine("No model given: analyzing the embedded reference model (5 layers, the golden-file generator).");
+        }
+        var backend = ManagedSpectralBackend.Instance;
+        Log.Information("Analyzing {Model} ({Format}, {TensorCount} tensors) with the {Backend} backend",
+            reader.ModelPath, reader.FormatName, reader.Tensors.Count, backend.Name);
+        var progress = new ProgressReporter("analyze");
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var result = new Analyzer(backend).Analyze(reader, options, progress);
+        progress.Finish();
+        Log.Information("Analyzed {Rows} rows, {Failures} failures in {Seconds:F2} s", result.Rows.Count, result.Failures.Count, started.Elapsed.TotalSeconds);
+
+        var rows = result.Rows.Select(r => TableColumns.Select(c => LayerTable.Value(r, c)).ToArray()).ToList();
+        Console.Write(ConsoleTable.Render(TableColumns, rows));
+        Console.WriteLine();
+        Console.WriteLine("Summary (mean over analyzed rows):");
+        foreach (var (name, value) in result.Summary.Values)
+        {
+            Console.WriteLine($"  {name,-18} {CellFormatter.Format(value)}");
+        }
+        if (result.Rows.Count == 0)
+        {
+            Console.WriteLine("  (no layer passed the filters)");
+        }
+        if (csv is not null)
+        {
+            AnalysisReport.WriteLayersCsv(csv, result);
+            Console.WriteLine($"Wrote {result.Rows.Count} rows to {csv}");
+        }
+        if (json is not null)
+        {
+            AnalysisReport.WriteJson(json, result);
+            Console.WriteLine($"Wrote {json}");
+        }
+        foreach (var f in result.Failures)
+        {
+            Log.Warning("Layer {LayerId} {Name} failed: {Reason}", f.Layer.LayerId, f.Layer.Name, f.Reason);
+            Console.Error.WriteLine("error: " + f.Reason);
+        }
+        return result.Failures.Count == 0 ? CliErrors.Success : CliErrors.PartialFailure;
+    }
+}

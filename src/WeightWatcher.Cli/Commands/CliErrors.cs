@@ -1,0 +1,49 @@
+using Serilog;
+using WeightWatcher.Core.Formats;
+
+namespace WeightWatcher.Cli.Commands;
+
+/// <summary>Exit codes of <c>ww</c>, and the one place that turns exceptions into one-line errors.</summary>
+internal static class CliErrors
+{
+    /// <summary>Everything was analyzed.</summary>
+    public const int Success = 0;
+
+    /// <summary>The model could not be read, or the arguments were invalid; nothing was analyzed.</summary>
+    public const int BadInput = 2;
+
+    /// <summary>The model was analyzed but some layers failed (each reported on stderr; results still written).</summary>
+    public const int PartialFailure = 3;
+
+    /// <summary>Runs a command body, mapping bad input to a one-line error on stderr and exit code 2.</summary>
+    public static int Run(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (ModelFormatException e)
+        {
+            return Fail(e.Message);
+        }
+        catch (ArgumentException e)
+        {
+            return Fail(e.Message);
+        }
+        catch (IOException e)
+        {
+            return Fail(e.Message);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            return Fail(e.Message);
+        }
+    }
+
+    private static int Fail(string message)
+    {
+        Log.Debug("Command failed: {Reason}", message);
+        Console.Error.WriteLine("error: " + message.ReplaceLineEndings(" "));
+        return BadInput;
+    }
+}

@@ -1,0 +1,49 @@
+using System.CommandLine;
+using System.Globalization;
+using WeightWatcher.Core.Analysis;
+using WeightWatcher.Core.Spectral;
+using WeightWatcher.Reports;
+
+namespace WeightWatcher.Cli.Commands;
+
+/// <summary><c>ww esd</c>: one layer's eigenvalues (ascending) and its power-law fit.</summary>
+internal static class EsdCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string?>("model") { Description = "Model file or directory; omitted: the embedded reference model", Arity = ArgumentArity.ZeroOrOne };
+        var layer = new Option<string>("--layer") { Description = "Layer id or name", Required = true };
+        var csv = new Option<string?>("--csv") { Description = "Write index,eigenvalue rows instead of printing every eigenvalue" };
+        var options = new AnalysisOptionSet();
+        var command = new Command("esd", "Print one layer's eigenvalues and its power-law fit") { model, layer, csv };
+        options.AddTo(command, analysisOptions: true);
+        command.SetAction(p => CliErrors.Run(() => Execute(p.GetValue(model), p.GetValue(layer)!, p.GetValue(csv), options.Bind(p))));
+        return command;
+    }
+
+    private static int Execute(string? modelPath, string layer, string? csv, AnalysisOptions options)
+    {
+        using var source = ModelSource.Open(modelPath);
+        var esd = new Analyzer(ManagedSpectralBackend.Instance).GetEsd(source.Reader, layer, options);
+        var fit = esd.Tail.Fit;
+        var l = esd.Layer;
+        Console.WriteLine($"layer {l.LayerId} {l.Name}: {l.Tensor.ShapeText}, N={l.N} M={l.M} rf={l.Rf}, {esd.Evals.Length} eigenvalues");
+        Console.WriteLine($"fit: status={fit.Status} alpha={F(fit.Alpha)} xmin={F(fit.Xmin)} xmax={F(fit.Xmax)} D={F(fit.D)} sigma={F(fit.Sigma)} num_pl_spikes={esd.Tail.NumPlSpikes}");
+        if (csv is not null)
+        {
+            AnalysisReport.WriteEsdCsv(csv, esd);
+            Console.WriteLine($"Wrote {esd.Evals.Length} eigenvalues to {csv}");
+        }
+        else
+        {
+            Console.WriteLine("eigenvalues (ascending):");
+            foreach (var v in esd.Evals)
+            {
+                Console.WriteLine(v.ToString("R", CultureInfo.InvariantCulture));
+            }
+        }
+        return CliErrors.Success;
+    }
+
+    private static string F(double? v) => CellFormatter.Format(v);
+}

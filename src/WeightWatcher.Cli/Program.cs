@@ -1,0 +1,41 @@
+using System.CommandLine;
+using Serilog;
+using Serilog.Events;
+using WeightWatcher.Cli.Commands;
+
+namespace WeightWatcher.Cli;
+
+/// <summary>Entry point of the <c>ww</c> command.</summary>
+public static class Program
+{
+    /// <summary>Parses the command line and runs the chosen command; returns the process exit code.</summary>
+    public static int Main(string[] args)
+    {
+        var level = Environment.GetEnvironmentVariable("WW_LOG_LEVEL") is { } text && Enum.TryParse<LogEventLevel>(text, true, out var parsed)
+            ? parsed
+            : LogEventLevel.Warning;
+        Log.Logger = new LoggerConfiguration()
+            .MinimumLevel.Is(level)
+            .Enrich.WithProperty("App", "ww")
+            .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose, outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}")
+            .CreateLogger();
+        try
+        {
+            return BuildRoot().Parse(args).Invoke();
+        }
+        finally
+        {
+            Log.CloseAndFlush();
+        }
+    }
+
+    /// <summary>The root command with every subcommand.</summary>
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("ww: judge pretrained neural networks from their weights alone (WeightWatcher 0.7.5.5 parity). Set WW_LOG_LEVEL=Information for progress logs.");
+        root.Subcommands.Add(AnalyzeCommand.Create());
+        root.Subcommands.Add(DescribeCommand.Create());
+        root.Subcommands.Add(EsdCommand.Create());
+        return root;
+    }
+}
