@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Text.Json;
+using WeightWatcher.Core.Analysis;
+using WeightWatcher.Core.Formats;
+using WeightWatcher.Core.Synthetic;
+
+namespace WeightWatcher.Cli.Tests;
+
+/// <summary>The <c>ww</c> command end to end, in a separate process.</summary>
+public sealed class CommandTests
+{
+    private static string[] CsvLines(string path) => File.ReadAllLines(path).Where(l => l.Length > 0).ToArray();
+
+    [Fact]
+    public void Analyze_without_a_model_runs_on_the_embedded_reference_model()
+    {
+        var r = WwProcess.Run("analyze");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("embedded reference model", r.Stdout);
+        foreach (var name in new[] { "fc_a", "fc_b", "conv_c", "sq_d", "conv_e" })
+        {
+            Assert.Contains(name, r.Stdout);
+        }
+        // The golden summary alpha (3.864229749) appears in the summary block.
+        Assert.Contains("3.86422974", r.Stdout);
+    }
+
+    [Fact]
+    public void Analyze_csv_has_exactly_the_reference_columns_and_values()
+    {
+        using var dir = new TempDir();
+        string model = dir.File("model.npz");
+        ReferenceModel.WriteNpz(model);
+        string csv = dir.File("out.csv");
+        string json = dir.File("out.json");
+        var r = WwProcess.Run("analyze", model, "--csv", csv, "--json", json, "--mp-fit");
+        Assert.Equal(0, r.ExitCode);
+        var lines = CsvLines(csv);
+        var header = lines[0].Split(',');
+        Assert.Equal(LayerTable.AnalyzeColumns(new AnalysisOptions { MpFit = true }), header);
+        Assert.Equal(6, lines.Length);
+        var first = header.Zip(lines[1].Split(',')).ToDictionary(p => p.First, p => p.Second);
+        Assert.Equal("1", first["layer_id"]);
+        Assert.Equal("fc_a", first["name"]);
+        Assert.Equal(6.622158319, double.Parse(first["alpha"], CultureInfo.InvariantCulture), 1e-8);
+        Assert.Equal("True", first["has_esd"]);
+        Assert.Equal("under-trained", first["warning"]);
+        Assert.Equal("success", first["status"]);
+
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var layers = doc.RootElement.GetProperty("layers");
+        Assert.Equal(5, layers.GetArrayLength());
+        Assert.Equal("conv_e", layers[4].GetProperty("name").GetString());
+        Assert.Equal(3.864229749, doc.RootElement.GetProperty("summary").GetProperty("alpha").GetDouble(), 1e-8);
+        Assert.Equal(0, doc.RootElement.GetProperty("failures").GetArrayLength());
+    }
+
+    [Fact]
+    public void Analyze_a_safetensors_model_lists_keys_lexically_like_the_reference()
+    {
+        using var dir = new TempDir();
+        string model = dir.File("model.safetensors");
+        ReferenceModel.WriteSafetensors(model);
+        string csv = dir.File("out.csv");
+        var r = WwProcess.Run("analyze", model, "--csv", csv, "--layers", "dense");
+        Assert.Equal(0, r.ExitCode);
+        var lines = CsvLines(csv);
+        var names = lines.Skip(1).Select(l => l.Split(',')[1]).ToArray();
+        Assert.Equal(["fc_a", "fc_b", "sq_d"], names);
+        Assert.Equal(["3", "4", "5"], lines.Skip(1).Select(l => l.Split(',')[0]));
+    }
+
+    [Fact]
+    public void Describe_writes_the_reference_describe_columns()
+    {
+        using var dir = new TempDir();
+        string csv = dir.File("describe.csv");
+        var r = WwProcess.Run("describe", "--csv", csv, "--no-pool");
+        Assert.Equal(0, r.ExitCode);
+        var lines = CsvLines(csv);
+        Assert.Equal("layer_id,name,M,N,Q,layer_type,longname,num_evals,rf,slice_id", lines[0]);
+        // 3 dense layers + 9 slices of conv_c + 4 slices of conv_e
+        Assert.Equal(1 + 3 + 9 + 4, lines.Length);
+    }
+
+    [Fact]
+    public void Esd_prints_a_layers_eigenvalues_ascending_and_its_fit()
+    {
+        var r = WwProcess.Run("esd", "--layer", "fc_a");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("alpha=6.62215831", r.Stdout);
+        var values = r.Stdout.Split('\n').SkipWhile(l => !l.StartsWith("eigenvalues", StringComparison.Ordinal)).Skip(1)
+            .Where(l => l.Length > 0).Select(l => double.Parse(l, CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(96, values.Length);
+        Assert.Equal(values.OrderBy(v => v), values);
+        Assert.Equal(0.363824156, values[^1], 1e-8);
+
+        using var dir = new TempDir();
+        string csv = dir.File("esd.csv");
+        Assert.Equal(0, WwProcess.Run("esd", "--layer", "3", "--csv", csv).ExitCode);
+        Assert.Equal(1 + 216, CsvLines(csv).Length);
+    }
+
+    [Fact]
+    public void A_missing_model_is_a_one_line_error_with_exit_code_2()
+    {
+        var r = WwProcess.Run("analyze", "/no/such/model.safetensors");
+        Assert.Equal(2, r.ExitCode);
+        var line = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("/no/such/model.safetensors", line);
+        Assert.Contains("no such file", line);
+    }
+
+    [Fact]
+    public void A_corrupt_header_names_the_file_and_the_reason()
+    {
+        using var dir = new TempDir();
+        string model = dir.File("bad.safetensors");
+        var header = "{\"w.weight\": {\"dtype\": \"F32\", \"shape\": [10, 10], \"data_offsets\": [0, 400]"u8.ToArray(); // unterminated JSON
+        File.WriteAllBytes(model, [.. BitConverter.GetBytes((ulong)header.Length), .. header, .. new byte[400]]);
+        var r = WwProcess.Run("analyze", model);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(model, r.Stderr);
+        Assert.Contains("not valid JSON", r.Stderr);
+    }
+
+    [Fact]
+    public void Nan_weights_fail_only_their_layer_with_exit_code_3()
+    {
+        using var dir = new TempDir();
+        string model = dir.File("nan.safetensors");
+        var good = ReferenceModel.Generate(1, 40 * 30);
+        var bad = ReferenceModel.Generate(2, 40 * 30);
+        bad[17] = float.NaN;
+        SafetensorsWriter.Write(model, [new NamedTensor("a.weight", [40, 30], good), new NamedTensor("b.weight", [40, 30], bad)]);
+        string csv = dir.File("out.csv");
+        var r = WwProcess.Run("analyze", model, "--csv", csv);
+        Assert.Equal(3, r.ExitCode);
+        Assert.Contains("tensor 'b.weight'", r.Stderr);
+        Assert.Contains("NaN", r.Stderr);
+        var lines = CsvLines(csv);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("1,a,", lines[1]);
+    }
+
+    [Fact]
+    public void Invalid_options_are_rejected_with_exit_code_2()
+    {
+        var r = WwProcess.Run("analyze", "--fix-fingers", "sideways");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("clip_xmax or xmin_peak", r.Stderr);
+        r = WwProcess.Run("analyze", "--min-evals", "100", "--max-evals", "50");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("min_evals", r.Stderr);
+    }
+}

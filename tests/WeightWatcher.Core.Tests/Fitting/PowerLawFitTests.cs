@@ -1,0 +1,129 @@
+using WeightWatcher.Core.Analysis;
+using WeightWatcher.Core.Fitting;
+
+namespace WeightWatcher.Core.Tests.Fitting;
+
+public sealed class PowerLawFitTests
+{
+    /// <summary>The reference's scan written out plainly: every candidate, full KS scan, first minimum.</summary>
+    private static (int Index, double Alpha, double D) StraightforwardScan(double[] evals)
+    {
+        var x = evals.Where(v => v > 1e-5).ToArray();
+        int best = -1;
+        double bestD = double.NaN, bestAlpha = double.NaN;
+        for (int i = 0; i < x.Length - 1; i++)
+        {
+            int k = x.Length - i;
+            double logSum = 0;
+            for (int j = i; j < x.Length; j++)
+            {
+                logSum += Math.Log(x[j]);
+            }
+            double alpha = 1 + (k / (logSum - (k * Math.Log(x[i]))));
+            double d = 1;
+            if (alpha > 1)
+            {
+                d = 0;
+                for (int t = 0; t < k; t++)
+                {
+                    d = Math.Max(d, Math.Abs(1 - Math.Pow(x[i + t] / x[i], 1 - alpha) - ((double)t / k)));
+                }
+            }
+            if (best < 0 || d < bestD)
+            {
+                best = i;
+                bestD = d;
+                bestAlpha = alpha;
+            }
+        }
+        return (best, bestAlpha, bestD);
+    }
+
+    [Fact]
+    public void Matches_the_straightforward_scan_on_random_spectra()
+    {
+        var rng = new Random(2024);
+        int cases = 600;
+        for (int c = 0; c < cases; c++)
+        {
+            int n = rng.Next(2, 300);
+            double tail = 1.5 + (4 * rng.NextDouble());
+            var evals = Enumerable.Range(0, n)
+                .Select(_ => rng.Next(10) == 0 ? Math.Round(rng.NextDouble(), 2) : Math.Pow(1 - rng.NextDouble(), -1 / (tail - 1)))
+                .OrderBy(v => v)
+                .ToArray();
+            var fit = PowerLawFit.Fit(evals);
+            var (index, alpha, d) = StraightforwardScan(evals);
+            if (index < 0)
+            {
+                Assert.False(fit.Succeeded);
+                continue;
+            }
+            var x = evals.Where(v => v > 1e-5).ToArray();
+            Assert.True(fit.Succeeded, $"case {c}");
+            Assert.Equal(x[index], fit.Xmin);
+            Assert.Equal(alpha, fit.Alpha, Math.Abs(alpha) * 1e-12);
+            Assert.Equal(d, fit.D, 1e-12);
+            Assert.Equal(x[^1], fit.Xmax);
+            Assert.Equal((alpha - 1) / Math.Sqrt(x.Length - index), fit.Sigma, 1e-12);
+        }
+    }
+
+    [Fact]
+    public void Fewer_than_two_points_above_the_threshold_fail()
+    {
+        Assert.False(PowerLawFit.Fit([0, 1e-6, 1e-5, 0.5]).Succeeded);
+        Assert.True(PowerLawFit.Fit([0, 1e-6, 0.25, 0.5]).Succeeded);
+        Assert.Equal(PowerLawFitResult.Failed, PowerLawFit.Fit([]));
+    }
+
+    [Fact]
+    public void Integer_xmax_beyond_half_the_spectrum_truncates_at_the_eigenvalue_nearest_the_number()
+    {
+        var evals = Enumerable.Range(1, 100).Select(i => i / 100.0).ToArray();
+        // k = 60 > n/2: the nearest eigenvalue to 60 is the largest, so nothing is removed (quirk Q28).
+        Assert.Equal(evals, TailFitter.ApplyIntegerXmax(evals, 60));
+        Assert.Equal(evals, TailFitter.ApplyIntegerXmax(evals, -60));
+        // k <= n/2: the top k are removed, whatever the sign.
+        Assert.Equal(evals[..^3], TailFitter.ApplyIntegerXmax(evals, -3));
+        Assert.Equal(evals[..^3], TailFitter.ApplyIntegerXmax(evals, 3));
+        var big = Enumerable.Range(1, 10).Select(i => (double)i).ToArray();
+        Assert.Equal(big[..7], TailFitter.ApplyIntegerXmax(big, 7));
+    }
+
+    [Fact]
+    public void Num_pl_spikes_counts_every_eigenvalue_at_or_above_xmin()
+    {
+        var evals = Enumerable.Range(1, 80).Select(i => Math.Pow(i, 1.3) / 50).ToArray();
+        var tail = TailFitter.Fit(evals, new AnalysisOptions());
+        Assert.Equal(evals.Count(v => v >= tail.Fit.Xmin), tail.NumPlSpikes);
+        Assert.Equal(tail.Fit.TailCount, tail.NumPlSpikes);
+    }
+
+    [Fact]
+    public void Nelder_mead_finds_a_smooth_minimum_to_its_tolerance()
+    {
+        double x = NelderMead1D.Minimize(v => ((v - 3) * (v - 3)) + 1, 1.0);
+        Assert.Equal(3.0, x, 1e-3);
+        double y = NelderMead1D.Minimize(v => Math.Abs(v + 0.5), 0.0);
+        Assert.Equal(-0.5, y, 1e-3);
+    }
+
+    [Fact]
+    public void Mp_fit_of_a_pure_noise_matrix_finds_sigma_near_one_and_few_spikes()
+    {
+        var rng = new Random(5);
+        int n = 400, m = 100;
+        var w = new double[n * m];
+        for (int i = 0; i < w.Length; i++)
+        {
+            // Box-Muller normal variates.
+            w[i] = Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()) / Math.Sqrt(n);
+        }
+        var esd = new Spectral.EsdCalculator(Spectral.ManagedSpectralBackend.Instance).Compute([new Spectral.WeightMatrix(n, m, w)], n);
+        var mp = MarchenkoPasturFit.Fit(esd.Evals, (double)n / m, m);
+        Assert.InRange(mp.SigmaMp, 0.85, 1.15);
+        Assert.InRange(mp.NumSpikes, 0, 3);
+        Assert.InRange(mp.MpSoftRank, 0.8, 1.3);
+    }
+}
