@@ -34,15 +34,16 @@ internal sealed class FileRangeReader : IDisposable
     public double[] ReadAsDouble(TensorInfo t)
     {
         long count = TensorSizeGuard.CheckedElementCount(t);
+        // Check that the bytes exist before allocating for them (the file may have shrunk since opening).
+        long fileLength = Length(t.SourceFile);
+        if (t.Offset < 0 || t.ByteLength > fileLength - t.Offset)
+        {
+            throw new ModelFormatException(t.SourceFile, t.Name, $"byte range [{t.Offset}, {t.Offset + t.ByteLength}) lies beyond the end of the file ({fileLength} bytes)");
+        }
         var result = new double[count];
         int size = DTypes.SizeOf(t.DType);
         int perChunk = Math.Max(1, ChunkBytes / size);
         var buffer = new byte[Math.Min((long)perChunk * size, t.ByteLength)];
-        long fileLength = Length(t.SourceFile);
-        if (t.Offset < 0 || t.Offset + t.ByteLength > fileLength)
-        {
-            throw new ModelFormatException(t.SourceFile, t.Name, $"byte range [{t.Offset}, {t.Offset + t.ByteLength}) lies beyond the end of the file ({fileLength} bytes)");
-        }
         for (long start = 0; start < count; start += perChunk)
         {
             int n = (int)Math.Min(perChunk, count - start);

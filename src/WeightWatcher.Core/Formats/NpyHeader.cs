@@ -53,6 +53,10 @@ internal sealed record NpyHeader(DType DType, long[] Shape, bool FortranOrder, i
         string descr = ValueOf(dict, "descr", file, tensor).Trim().Trim('\'', '"');
         string fortran = ValueOf(dict, "fortran_order", file, tensor).Trim();
         string shapeText = ValueOf(dict, "shape", file, tensor).Trim();
+        if (descr.Length > 2 && descr[0] == '>' && descr[1..] is not ("i1" or "u1" or "b1"))
+        {
+            throw new ModelFormatException(file, tensor, $"big-endian .npy dtype '{descr}' is not supported (save the array as little-endian, e.g. arr.astype('<f4'))");
+        }
         var dtype = ParseDescr(descr) ?? throw new ModelFormatException(file, tensor, $"unsupported .npy dtype '{descr}'");
         if (!shapeText.StartsWith('(') || !shapeText.EndsWith(')'))
         {

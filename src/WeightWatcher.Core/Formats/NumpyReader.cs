@@ -61,20 +61,19 @@ public sealed class NumpyReader : IModelReader
                     continue;
                 }
                 string name = entry.FullName[..^4];
-                using var s = OpenEntry(entry, file, name);
-                var h = NpyHeader.Read(s, file, name);
-                var t = MakeInfo(name, h, file, h.DataOffset, entry.FullName);
-                if (h.DataOffset + t.ByteLength > entry.Length)
+                if (r._fortran.ContainsKey(name))
                 {
-                    throw new ModelFormatException(file, name, $"shape {t.ShapeText} needs {t.ByteLength} bytes but the archive entry holds {entry.Length - h.DataOffset}");
+                    // A zip may repeat a name; which copy a reader sees would be arbitrary.
+                    throw new ModelFormatException(file, name, "archive holds this array more than once");
                 }
-                r._fortran[name] = h.FortranOrder;
+                var t = ReadEntryHeader(entry, file, name, out bool fortran);
+                r._fortran[name] = fortran;
                 list.Add(t);
             }
             r.Tensors = list;
             return r;
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
             r.Dispose();
             throw new ModelFormatException(file, null, $"not a readable zip archive: {e.Message}", e);
@@ -83,6 +82,46 @@ public sealed class NumpyReader : IModelReader
         {
             r.Dispose();
             throw;
+        }
+    }
+
+    private static TensorInfo ReadEntryHeader(ZipArchiveEntry entry, string file, string name, out bool fortran)
+    {
+        try
+        {
+            using var s = OpenEntry(entry, file, name);
+            var h = NpyHeader.Read(s, file, name);
+            var t = MakeInfo(name, h, file, h.DataOffset, entry.FullName);
+            if (h.DataOffset + t.ByteLength > entry.Length)
+            {
+                throw new ModelFormatException(file, name, $"shape {t.ShapeText} needs {t.ByteLength} bytes but the archive entry holds {entry.Length - h.DataOffset}");
+            }
+            CheckEntrySizes(entry, file, name, h.DataOffset + t.ByteLength);
+            fortran = h.FortranOrder;
+            return t;
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or NotSupportedException)
+        {
+            throw new ModelFormatException(file, name, $"cannot read archive entry: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// An entry's sizes come from the zip directory and can lie: before memory is allocated for
+    /// <paramref name="needed"/> bytes, they must fit in the archive and in what deflate can expand
+    /// its compressed bytes to (at most 1032 to 1).
+    /// </summary>
+    private static void CheckEntrySizes(ZipArchiveEntry entry, string file, string name, long needed)
+    {
+        const long maxDeflateRatio = 1032;
+        long archive = new FileInfo(file).Length;
+        if (entry.CompressedLength < 0 || entry.CompressedLength > archive)
+        {
+            throw new ModelFormatException(file, name, $"archive entry claims {entry.CompressedLength} compressed bytes but the archive holds {archive}");
+        }
+        if (needed > (entry.CompressedLength * maxDeflateRatio) + 64)
+        {
+            throw new ModelFormatException(file, name, $"archive entry claims {entry.Length} bytes from {entry.CompressedLength} compressed bytes, more than any zip entry can hold");
         }
     }
 
@@ -108,6 +147,11 @@ public sealed class NumpyReader : IModelReader
         {
             using var zip = OpenZip(t.SourceFile);
             var entry = zip.GetEntry(t.ContainerEntry!) ?? throw new ModelFormatException(t.SourceFile, t.Name, "archive entry disappeared");
+            if (t.Offset + t.ByteLength > entry.Length)
+            {
+                throw new ModelFormatException(t.SourceFile, t.Name, $"archive entry now holds {entry.Length} bytes, {t.Offset + t.ByteLength} needed");
+            }
+            CheckEntrySizes(entry, t.SourceFile, t.Name, t.Offset + t.ByteLength);
             using var s = OpenEntry(entry, t.SourceFile, t.Name);
             var skip = new byte[t.Offset];
             s.ReadExactly(skip);

@@ -34,36 +34,66 @@ internal static class SafetensorsHeader
         long dataStart = 8 + (long)headerLength;
         long dataLength = fileLength - dataStart;
 
-        JsonDocument doc;
+        using var doc = ParseJson(file, json, "header");
+        if (doc.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            throw new ModelFormatException(file, null, "header is not a JSON object");
+        }
         try
         {
-            doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 16 });
+            var tensors = ParseEntries(file, doc.RootElement, dataStart, dataLength);
+            CheckNoOverlap(file, tensors);
+            return tensors;
+        }
+        catch (InvalidOperationException e)
+        {
+            // Valid JSON syntax whose string escapes are not valid UTF-16 (e.g. a lone "\ud800").
+            throw new ModelFormatException(file, null, $"header holds a string that is not valid Unicode: {e.Message}", e);
+        }
+    }
+
+    private static List<TensorInfo> ParseEntries(string file, JsonElement root, long dataStart, long dataLength)
+    {
+        var tensors = new List<TensorInfo>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var prop in root.EnumerateObject())
+        {
+            // JSON allows a key twice; a second tensor of the same name would be ambiguous.
+            if (!names.Add(prop.Name))
+            {
+                throw new ModelFormatException(file, prop.Name, "header declares this key more than once");
+            }
+            if (prop.Name == "__metadata__")
+            {
+                continue;
+            }
+            if (tensors.Count >= ReaderLimits.MaxTensorCount)
+            {
+                throw new ModelFormatException(file, null, $"more than {ReaderLimits.MaxTensorCount} tensors declared");
+            }
+            tensors.Add(ParseEntry(file, prop, dataStart, dataLength));
+        }
+        return tensors;
+    }
+
+    /// <summary>
+    /// Parses a JSON document that must be UTF-8 (safetensors headers and index files). Invalid UTF-8 is
+    /// refused up front: <see cref="JsonDocument"/> only notices it when a string is decoded, and then
+    /// throws <see cref="InvalidOperationException"/>.
+    /// </summary>
+    public static JsonDocument ParseJson(string file, ReadOnlyMemory<byte> json, string what)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(json.Span))
+        {
+            throw new ModelFormatException(file, null, $"{what} is not valid UTF-8 text");
+        }
+        try
+        {
+            return JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 16 });
         }
         catch (JsonException e)
         {
-            throw new ModelFormatException(file, null, $"header is not valid JSON: {e.Message}", e);
-        }
-        using (doc)
-        {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                throw new ModelFormatException(file, null, "header is not a JSON object");
-            }
-            var tensors = new List<TensorInfo>();
-            foreach (var prop in doc.RootElement.EnumerateObject())
-            {
-                if (prop.Name == "__metadata__")
-                {
-                    continue;
-                }
-                if (tensors.Count >= ReaderLimits.MaxTensorCount)
-                {
-                    throw new ModelFormatException(file, null, $"more than {ReaderLimits.MaxTensorCount} tensors declared");
-                }
-                tensors.Add(ParseEntry(file, prop, dataStart, dataLength));
-            }
-            CheckNoOverlap(file, tensors);
-            return tensors;
+            throw new ModelFormatException(file, null, $"{what} is not valid JSON: {e.Message}", e);
         }
     }
 
@@ -103,7 +133,8 @@ internal static class SafetensorsHeader
         {
             throw new ModelFormatException(file, name, "header entry has no 'data_offsets' pair");
         }
-        if (!offEl[0].TryGetInt64(out long begin) || !offEl[1].TryGetInt64(out long end) || begin < 0 || end < begin)
+        if (offEl[0].ValueKind != JsonValueKind.Number || offEl[1].ValueKind != JsonValueKind.Number
+            || !offEl[0].TryGetInt64(out long begin) || !offEl[1].TryGetInt64(out long end) || begin < 0 || end < begin)
         {
             throw new ModelFormatException(file, name, $"data_offsets {offEl} are not an ordered pair of non-negative integers");
         }

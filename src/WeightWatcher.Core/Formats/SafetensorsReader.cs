@@ -60,11 +60,7 @@ public sealed class SafetensorsReader : IModelReader
             var result = new List<TensorInfo>();
             foreach (var shard in weightMap.Select(kv => kv.Value).Distinct().OrderBy(s => s, StringComparer.Ordinal))
             {
-                string shardPath = Path.GetFullPath(Path.Combine(directory, shard));
-                if (!shardPath.StartsWith(Path.GetFullPath(directory), StringComparison.Ordinal))
-                {
-                    throw new ModelFormatException(indexPath, null, $"shard '{shard}' points outside the model directory");
-                }
+                string shardPath = ShardPath(directory, shard, indexPath);
                 if (!File.Exists(shardPath))
                 {
                     throw new ModelFormatException(indexPath, null, $"shard '{shard}' is missing");
@@ -93,6 +89,34 @@ public sealed class SafetensorsReader : IModelReader
         }
     }
 
+    /// <summary>
+    /// The full path of a shard named in the index. The shard must lie inside the model directory:
+    /// the comparison is against the directory plus a separator, so that a sibling directory whose
+    /// name merely starts with the model directory's name ("model-evil" next to "model") is refused.
+    /// </summary>
+    private static string ShardPath(string directory, string shard, string indexPath)
+    {
+        string root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)) + Path.DirectorySeparatorChar;
+        string full;
+        try
+        {
+            if (shard.Length == 0 || shard.Contains('\0', StringComparison.Ordinal))
+            {
+                throw new ArgumentException("empty name or null character", nameof(shard));
+            }
+            full = Path.GetFullPath(Path.Combine(root, shard));
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new ModelFormatException(indexPath, null, $"shard '{shard.Replace("\0", "\\0", StringComparison.Ordinal)}' is not a valid file name", e);
+        }
+        if (!full.StartsWith(root, StringComparison.Ordinal) || full.Length == root.Length)
+        {
+            throw new ModelFormatException(indexPath, null, $"shard '{shard}' points outside the model directory");
+        }
+        return full;
+    }
+
     private static List<KeyValuePair<string, string>> ReadWeightMap(string indexPath)
     {
         try
@@ -102,15 +126,20 @@ public sealed class SafetensorsReader : IModelReader
             {
                 throw new ModelFormatException(indexPath, null, $"index file is larger than {ReaderLimits.MaxHeaderBytes} bytes");
             }
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(indexPath), new JsonDocumentOptions { MaxDepth = 16 });
+            using var doc = SafetensorsHeader.ParseJson(indexPath, File.ReadAllBytes(indexPath), "index");
             if (doc.RootElement.ValueKind != JsonValueKind.Object
                 || !doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
             {
                 throw new ModelFormatException(indexPath, null, "index has no 'weight_map' object");
             }
             var list = new List<KeyValuePair<string, string>>();
+            var keys = new HashSet<string>(StringComparer.Ordinal);
             foreach (var p in map.EnumerateObject())
             {
+                if (!keys.Add(p.Name))
+                {
+                    throw new ModelFormatException(indexPath, p.Name, "weight_map lists this key more than once");
+                }
                 if (p.Value.ValueKind != JsonValueKind.String)
                 {
                     throw new ModelFormatException(indexPath, p.Name, "weight_map value is not a file name");
@@ -119,13 +148,14 @@ public sealed class SafetensorsReader : IModelReader
             }
             return list;
         }
-        catch (JsonException e)
-        {
-            throw new ModelFormatException(indexPath, null, $"index is not valid JSON: {e.Message}", e);
-        }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ModelFormatException(indexPath, null, $"cannot read index: {e.Message}", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // Valid JSON syntax whose string escapes are not valid UTF-16 (e.g. a lone "\ud800").
+            throw new ModelFormatException(indexPath, null, $"index holds a string that is not valid Unicode: {e.Message}", e);
         }
     }
 
