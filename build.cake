@@ -20,12 +20,37 @@ Task("Clean")
     CleanDirectory(artifacts);
 });
 
+Task("Native")
+    .Description("Installs the Debian prerequisites if missing (root only) and builds libMathNetNumericsOpenBLAS.so.")
+    .Does(() =>
+{
+    if (!System.IO.File.Exists("/usr/include/lapacke.h"))
+    {
+        Information("Installing libopenblas-dev and liblapacke-dev ...");
+        var rc = StartProcess("bash", new ProcessSettings { Arguments = "-c \"apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libopenblas-dev liblapacke-dev cmake gcc\"" });
+        if (rc != 0)
+        {
+            Warning("Could not install the native prerequisites (not root?); ww will use the managed provider.");
+            return;
+        }
+    }
+    var build = artifacts.Combine("native-build").FullPath;
+    var output = artifacts.Combine("native").FullPath;
+    if (StartProcess("cmake", $"-S src/WeightWatcher.Native -B \"{build}\" -DWW_NATIVE_OUTPUT_DIR=\"{output}\"") != 0
+        || StartProcess("cmake", $"--build \"{build}\"") != 0)
+    {
+        throw new Exception("native provider build failed");
+    }
+    Information($"Built {output}/libMathNetNumericsOpenBLAS.so");
+});
+
 Task("Restore")
     .Description("Restores NuGet packages.")
     .Does(() => DotNetRestore(solution));
 
 Task("Build")
-    .Description("Builds the solution.")
+    .Description("Builds the native provider and the solution.")
+    .IsDependentOn("Native")
     .IsDependentOn("Restore")
     .Does(() => DotNetBuild(solution, new DotNetBuildSettings { Configuration = configuration, NoRestore = true }));
 

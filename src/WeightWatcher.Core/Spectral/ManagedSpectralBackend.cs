@@ -1,11 +1,13 @@
-using MathNet.Numerics.LinearAlgebra.Double;
+using MathNet.Numerics.Providers.LinearAlgebra;
 
 namespace WeightWatcher.Core.Spectral;
 
 /// <summary>
-/// Singular values through Math.NET's managed (pure C#) SVD: a backward-stable Golub-Kahan method, so
-/// its values agree with LAPACK's <c>gesdd</c> to about 1e-13 relative. Slow for large matrices; the
-/// OpenBLAS backend replaces it where the native library is present.
+/// Singular values through Math.NET's managed (pure C#) linear algebra provider, called directly so the
+/// process-wide provider choice (<c>Control.UseNativeOpenBLAS</c>) does not change what runs here. It is a
+/// backward-stable Golub-Kahan SVD, so its values agree with LAPACK's <c>gesdd</c> to about 1e-13
+/// relative, but it is slow and allocates U and V^T even for values only; it is the fallback when the
+/// native provider is missing.
 /// </summary>
 public sealed class ManagedSpectralBackend : ISpectralBackend
 {
@@ -22,11 +24,11 @@ public sealed class ManagedSpectralBackend : ISpectralBackend
         {
             return [];
         }
-        // The managed SVD works on a copy; a tall orientation keeps its bidiagonalisation cheaper.
-        DenseMatrix m = matrix.Rows >= matrix.Cols
-            ? DenseMatrix.OfColumnMajor(matrix.Rows, matrix.Cols, (double[])matrix.Values.Clone())
-            : (DenseMatrix)DenseMatrix.OfColumnMajor(matrix.Rows, matrix.Cols, matrix.Values).Transpose();
-        var s = m.Svd(computeVectors: false).S;
-        return s.ToArray();
+        var a = (double[])matrix.Values.Clone();
+        var s = new double[matrix.MinDim];
+        var u = new double[(long)matrix.Rows * matrix.Rows];
+        var vt = new double[(long)matrix.Cols * matrix.Cols];
+        ManagedLinearAlgebraProvider.Instance.SingularValueDecomposition(false, a, matrix.Rows, matrix.Cols, s, u, vt);
+        return s;
     }
 }

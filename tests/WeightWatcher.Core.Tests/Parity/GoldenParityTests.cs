@@ -16,8 +16,20 @@ public sealed class GoldenParityTests
 {
     private const double Tolerance = 1e-8;
 
-    public static TheoryData<string> GoldenFiles() =>
-        new("default_mpfit_detx.csv", "pool_false_conv_c.csv", "fix_fingers_clip_xmax.csv", "xmax_minus3.csv");
+    public static TheoryData<string, string> GoldenFilesAndBackends()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var file in new[] { "default_mpfit_detx.csv", "pool_false_conv_c.csv", "fix_fingers_clip_xmax.csv", "xmax_minus3.csv" })
+        {
+            foreach (var backend in Backends.Names)
+            {
+                data.Add(file, backend);
+            }
+        }
+        return data;
+    }
+
+    public static TheoryData<string> BackendNames() => new(Backends.Names);
 
     public static AnalysisOptions OptionsFor(string file) => file switch
     {
@@ -29,11 +41,11 @@ public sealed class GoldenParityTests
     };
 
     [Theory]
-    [MemberData(nameof(GoldenFiles))]
-    public void Every_golden_cell_matches(string file)
+    [MemberData(nameof(GoldenFilesAndBackends))]
+    public void Every_golden_cell_matches(string file, string backend)
     {
         var golden = GoldenCsv.Read(SharedFolder.Require(Path.Combine("golden", file)));
-        var result = AnalyzeReferenceModel(OptionsFor(file));
+        var result = AnalyzeReferenceModel(OptionsFor(file), Backends.Create(backend));
         var checker = new ParityChecker(Tolerance);
         var columns = LayerTable.AnalyzeColumns(result.Options);
         foreach (var column in golden.Columns)
@@ -53,15 +65,16 @@ public sealed class GoldenParityTests
             matched++;
         }
         Assert.Equal(golden.Rows.Count, matched);
-        TestContext.Current.SendDiagnosticMessage($"{file}: worst relative error per column: " +
+        TestContext.Current.SendDiagnosticMessage($"{file} on {backend}: worst relative error per column: " +
             string.Join(", ", checker.WorstRelativeError.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key}={kv.Value:E1}")));
     }
 
-    [Fact]
-    public void Summary_matches_golden()
+    [Theory]
+    [MemberData(nameof(BackendNames))]
+    public void Summary_matches_golden(string backend)
     {
         var golden = GoldenCsv.Read(SharedFolder.Require(Path.Combine("golden", "summary_default.csv")));
-        var summary = AnalyzeReferenceModel(new AnalysisOptions()).Summary;
+        var summary = AnalyzeReferenceModel(new AnalysisOptions(), Backends.Create(backend)).Summary;
         var checker = new ParityChecker(Tolerance);
         foreach (var g in golden.Rows)
         {
@@ -82,12 +95,12 @@ public sealed class GoldenParityTests
         Assert.Equal(0.009224306792020798, (double)t[4].Values[^1]);
     }
 
-    internal static AnalysisResult AnalyzeReferenceModel(AnalysisOptions options)
+    internal static AnalysisResult AnalyzeReferenceModel(AnalysisOptions options, ISpectralBackend? backend = null)
     {
         using var dir = new TempDir();
         string path = dir.File("reference.npz");
         ReferenceModel.WriteNpz(path);
         using var reader = ModelOpener.Open(path);
-        return new Analyzer(ManagedSpectralBackend.Instance).Analyze(reader, options);
+        return new Analyzer(backend ?? ManagedSpectralBackend.Instance).Analyze(reader, options);
     }
 }

@@ -1,0 +1,77 @@
+using System.Runtime.InteropServices;
+
+namespace WeightWatcher.Core.Spectral;
+
+/// <summary>
+/// Entry points of <c>libMathNetNumericsOpenBLAS.so</c> (src/WeightWatcher.Native): MathNet's provider ABI
+/// subset and the project's values-only spectral functions. Matrices are column-major.
+/// </summary>
+internal static unsafe partial class OpenBlasNative
+{
+    public const string Library = "libMathNetNumericsOpenBLAS";
+
+    [LibraryImport(Library, EntryPoint = "ww_revision")]
+    public static partial int Revision();
+
+    [LibraryImport(Library, EntryPoint = "query_capability")]
+    public static partial int QueryCapability(int capability);
+
+    [LibraryImport(Library, EntryPoint = "get_build_config")]
+    public static partial nint BuildConfig();
+
+    [LibraryImport(Library, EntryPoint = "get_cpu_core")]
+    public static partial nint CpuCore();
+
+    [LibraryImport(Library, EntryPoint = "get_parallel_type")]
+    public static partial int ParallelType();
+
+    [LibraryImport(Library, EntryPoint = "ww_get_num_threads")]
+    public static partial int GetNumThreads();
+
+    [LibraryImport(Library, EntryPoint = "ww_set_num_threads")]
+    public static partial void SetNumThreads(int n);
+
+    [LibraryImport(Library, EntryPoint = "ww_dsvd_values")]
+    public static partial int DSvdValues(int m, int n, double* a, double* s);
+
+    [LibraryImport(Library, EntryPoint = "ww_ssvd_values")]
+    public static partial int SSvdValues(int m, int n, float* a, float* s);
+
+    [LibraryImport(Library, EntryPoint = "ww_dgram_eigvals")]
+    public static partial int DGramEigenvalues(int m, int n, double* a, double* w);
+
+    [LibraryImport(Library, EntryPoint = "ww_sgram_eigvals")]
+    public static partial int SGramEigenvalues(int m, int n, float* a, float* w);
+
+    [LibraryImport(Library, EntryPoint = "d_matrix_multiply")]
+    public static partial void DMatrixMultiply(int transA, int transB, int m, int n, int k, double alpha, double* x, double* y, double beta, double* c);
+
+    [LibraryImport(Library, EntryPoint = "d_svd_factor")]
+    public static partial int DSvdFactor(int computeVectors, int m, int n, double* a, double* s, double* u, double* v);
+
+    [LibraryImport(Library, EntryPoint = "s_svd_factor")]
+    public static partial int SSvdFactor(int computeVectors, int m, int n, float* a, float* s, float* u, float* v);
+
+    [LibraryImport(Library, EntryPoint = "d_dot_product")]
+    public static partial double DDot(int n, double* x, double* y);
+
+    /// <summary>Loads the library once; null when it is missing or unusable, with the reason.</summary>
+    public static readonly Lazy<string?> LoadError = new(() =>
+    {
+        try
+        {
+            int revision = Revision();
+            if (QueryCapability(0) != 0 || QueryCapability(1) != -1 || QueryCapability(128) != 1 || revision < 1)
+            {
+                return "libMathNetNumericsOpenBLAS.so failed the capability handshake";
+            }
+            return null;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
+        {
+            return $"libMathNetNumericsOpenBLAS.so not loadable ({e.Message.Split('\n')[0]})";
+        }
+    });
+
+    public static string? Utf8(nint p) => p == 0 ? null : Marshal.PtrToStringUTF8(p);
+}

@@ -1,0 +1,197 @@
+namespace WeightWatcher.Core.Spectral;
+
+/// <summary>
+/// Singular values through OpenBLAS/LAPACK (the native provider). In double precision it takes the
+/// cheaper route when that route is exact enough: the eigenvalues of the smaller Gram matrix
+/// (<c>syrk</c> + <c>syevd</c>, about a third of the operations of an SVD and mostly BLAS-3). Those carry
+/// an absolute error near eps * lambda_max, so a matrix whose smallest eigenvalue is below
+/// <see cref="GramConditionLimit"/> * lambda_max (where the digits that <c>matrix_rank</c>, <c>entropy</c>,
+/// small xmin values and the 1e-5 fit threshold depend on would be lost), or with an eigenvalue within
+/// 1e-6 relative of that threshold, is recomputed with the divide-and-conquer SVD (<c>gesdd</c>, values only).
+/// </summary>
+public sealed unsafe class OpenBlasSpectralBackend : ISpectralBackend
+{
+    /// <summary>Default smallest lambda_min / lambda_max for which the Gram route is trusted (relative error ~ 1e-11 there).</summary>
+    public const double DefaultGramConditionLimit = 1e-4;
+
+    private const double FitThreshold = 1e-5;
+    private long _gramCount;
+    private long _svdCount;
+
+    /// <summary>Creates the backend; throws when the native library cannot be loaded.</summary>
+    /// <param name="precision">Double (reference semantics) or single precision.</param>
+    /// <param name="useGramRoute">False forces <c>gesdd</c> for every matrix.</param>
+    /// <param name="gramConditionLimit">See <see cref="GramConditionLimit"/>.</param>
+    public OpenBlasSpectralBackend(SpectralPrecision precision = SpectralPrecision.Double, bool useGramRoute = true, double gramConditionLimit = DefaultGramConditionLimit)
+    {
+        if (OpenBlasNative.LoadError.Value is { } error)
+        {
+            throw new InvalidOperationException(error);
+        }
+        Precision = precision;
+        UseGramRoute = useGramRoute;
+        GramConditionLimit = gramConditionLimit;
+    }
+
+    /// <summary>True when the native library loads and passes its handshake.</summary>
+    public static bool IsAvailable => OpenBlasNative.LoadError.Value is null;
+
+    /// <summary>Why the native library is unavailable, or null.</summary>
+    public static string? UnavailableReason => OpenBlasNative.LoadError.Value;
+
+    /// <summary>OpenBLAS's build configuration string (version, core, threading).</summary>
+    public static string? BuildConfig => IsAvailable ? OpenBlasNative.Utf8(OpenBlasNative.BuildConfig()) : null;
+
+    /// <summary>The CPU kernel OpenBLAS selected (e.g. Haswell).</summary>
+    public static string? CpuCore => IsAvailable ? OpenBlasNative.Utf8(OpenBlasNative.CpuCore()) : null;
+
+    /// <summary>Threads one OpenBLAS call may use.</summary>
+    public static int Threads
+    {
+        get => IsAvailable ? OpenBlasNative.GetNumThreads() : 0;
+        set
+        {
+            if (IsAvailable)
+            {
+                OpenBlasNative.SetNumThreads(value);
+            }
+        }
+    }
+
+    /// <summary>The precision in use.</summary>
+    public SpectralPrecision Precision { get; }
+
+    /// <summary>Whether well-conditioned matrices take the Gram route.</summary>
+    public bool UseGramRoute { get; }
+
+    /// <summary>Smallest lambda_min / lambda_max for which the Gram route is trusted.</summary>
+    public double GramConditionLimit { get; }
+
+    /// <summary>Matrices computed by the Gram route so far.</summary>
+    public long GramRouteCount => Interlocked.Read(ref _gramCount);
+
+    /// <summary>Matrices computed by <c>gesdd</c> so far.</summary>
+    public long SvdRouteCount => Interlocked.Read(ref _svdCount);
+
+    /// <inheritdoc />
+    public string Name => $"OpenBLAS ({CpuCore}, {Precision.ToString().ToLowerInvariant()} precision{(UseGramRoute ? ", Gram route when well-conditioned" : ", gesdd")})";
+
+    /// <inheritdoc />
+    public double[] SingularValues(WeightMatrix matrix)
+    {
+        if (matrix.Rows == 0 || matrix.Cols == 0)
+        {
+            return [];
+        }
+        if (UseGramRoute && TryGram(matrix) is { } viaGram)
+        {
+            Interlocked.Increment(ref _gramCount);
+            return viaGram;
+        }
+        Interlocked.Increment(ref _svdCount);
+        return Precision == SpectralPrecision.Double ? SvdDouble(matrix) : SvdSingle(matrix);
+    }
+
+    /// <summary>Singular values by <c>dgesdd</c>/<c>sgesdd</c> only (for tests and benchmarks).</summary>
+    public double[] SingularValuesBySvd(WeightMatrix matrix) =>
+        Precision == SpectralPrecision.Double ? SvdDouble(matrix) : SvdSingle(matrix);
+
+    private double[]? TryGram(WeightMatrix m)
+    {
+        int k = m.MinDim;
+        var w = new double[k];
+        int info;
+        if (Precision == SpectralPrecision.Double)
+        {
+            fixed (double* a = m.Values)
+            fixed (double* pw = w)
+            {
+                info = OpenBlasNative.DGramEigenvalues(m.Rows, m.Cols, a, pw);
+            }
+        }
+        else
+        {
+            var a32 = ToSingle(m.Values);
+            var w32 = new float[k];
+            fixed (float* a = a32)
+            fixed (float* pw = w32)
+            {
+                info = OpenBlasNative.SGramEigenvalues(m.Rows, m.Cols, a, pw);
+            }
+            for (int i = 0; i < k; i++)
+            {
+                w[i] = w32[i];
+            }
+        }
+        if (info != 0)
+        {
+            return null;
+        }
+        double max = w[k - 1];
+        if (!(max > 0) || w[0] < GramConditionLimit * max)
+        {
+            return null;
+        }
+        foreach (var v in w)
+        {
+            if (Math.Abs(v - FitThreshold) <= 1e-6 * FitThreshold)
+            {
+                return null;
+            }
+        }
+        var s = new double[k];
+        for (int i = 0; i < k; i++)
+        {
+            s[i] = Math.Sqrt(w[i]);
+        }
+        return s;
+    }
+
+    private static double[] SvdDouble(WeightMatrix m)
+    {
+        var a = (double[])m.Values.Clone();
+        var s = new double[m.MinDim];
+        int info;
+        fixed (double* pa = a)
+        fixed (double* ps = s)
+        {
+            info = OpenBlasNative.DSvdValues(m.Rows, m.Cols, pa, ps);
+        }
+        ThrowOnError(info, "dgesdd");
+        return s;
+    }
+
+    private static double[] SvdSingle(WeightMatrix m)
+    {
+        var a = ToSingle(m.Values);
+        var s = new float[m.MinDim];
+        int info;
+        fixed (float* pa = a)
+        fixed (float* ps = s)
+        {
+            info = OpenBlasNative.SSvdValues(m.Rows, m.Cols, pa, ps);
+        }
+        ThrowOnError(info, "sgesdd");
+        return s.Select(v => (double)v).ToArray();
+    }
+
+    private static float[] ToSingle(double[] v)
+    {
+        var f = new float[v.Length];
+        for (int i = 0; i < v.Length; i++)
+        {
+            f[i] = (float)v[i];
+        }
+        return f;
+    }
+
+    private static void ThrowOnError(int info, string routine)
+    {
+        if (info != 0)
+        {
+            throw new ArithmeticException(info > 0
+                ? $"{routine} did not converge ({info} superdiagonals)"
+                : $"{routine} rejected argument {-info}");
+        }
+    }
+}

@@ -1,0 +1,98 @@
+/*
+ * Math.NET Numerics' OpenBLAS provider ABI (MathNet.Numerics.Providers.OpenBLAS 5.0.0), the subset this
+ * project calls: the capability handshake and control functions, dot product, matrix multiply and the
+ * full SVD factorisation, in single and double precision. Matrices are column-major, as MathNet stores
+ * them; LAPACK info codes are returned unchanged.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <cblas.h>
+#include <lapacke.h>
+#include "exports.h"
+
+/* The capability handshake MathNet performs when loading the provider. */
+WW_EXPORT int query_capability(const int capability)
+{
+    switch (capability)
+    {
+    case 0: return 0;   /* sanity checks the loader performs: 0 -> 0 ... */
+    case 1: return -1;  /* ... and 1 -> -1 */
+#if defined(__x86_64__)
+    case 9: return 1;   /* platform x64 */
+#endif
+    case 64: return WW_PROVIDER_REVISION; /* revision */
+    case 128: return 1; /* linear algebra major version */
+    default: return 0;
+    }
+}
+
+WW_EXPORT const char *get_build_config(void)
+{
+    return openblas_get_config();
+}
+
+WW_EXPORT const char *get_cpu_core(void)
+{
+    return openblas_get_corename();
+}
+
+WW_EXPORT int get_parallel_type(void)
+{
+    return openblas_get_parallel();
+}
+
+WW_EXPORT void set_max_threads(const int num_threads)
+{
+    openblas_set_num_threads(num_threads);
+}
+
+WW_EXPORT double d_dot_product(const int n, const double x[], const double y[])
+{
+    return cblas_ddot(n, x, 1, y, 1);
+}
+
+WW_EXPORT float s_dot_product(const int n, const float x[], const float y[])
+{
+    return cblas_sdot(n, x, 1, y, 1);
+}
+
+/* c = alpha op(x) op(y) + beta c, with op given by CBLAS transpose codes (111 none, 112 transpose). */
+WW_EXPORT void d_matrix_multiply(const enum CBLAS_TRANSPOSE transA, const enum CBLAS_TRANSPOSE transB,
+                                 const int m, const int n, const int k, const double alpha,
+                                 const double x[], const double y[], const double beta, double c[])
+{
+    const int lda = transA == CblasNoTrans ? m : k;
+    const int ldb = transB == CblasNoTrans ? k : n;
+    cblas_dgemm(CblasColMajor, transA, transB, m, n, k, alpha, x, lda, y, ldb, beta, c, m);
+}
+
+WW_EXPORT void s_matrix_multiply(const enum CBLAS_TRANSPOSE transA, const enum CBLAS_TRANSPOSE transB,
+                                 const int m, const int n, const int k, const float alpha,
+                                 const float x[], const float y[], const float beta, float c[])
+{
+    const int lda = transA == CblasNoTrans ? m : k;
+    const int ldb = transB == CblasNoTrans ? k : n;
+    cblas_sgemm(CblasColMajor, transA, transB, m, n, k, alpha, x, lda, y, ldb, beta, c, m);
+}
+
+/*
+ * Singular value decomposition a = u diag(s) v (v is V^T, n x n; u is m x m), via the divide-and-conquer
+ * driver. a is destroyed. Without vectors only s is written (u and v are not touched).
+ */
+WW_EXPORT int d_svd_factor(const int compute_vectors, const int m, const int n, double a[], double s[], double u[], double v[])
+{
+    if (compute_vectors)
+    {
+        return LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'A', m, n, a, m, s, u, m, v, n);
+    }
+    return LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', m, n, a, m, s, NULL, 1, NULL, 1);
+}
+
+WW_EXPORT int s_svd_factor(const int compute_vectors, const int m, const int n, float a[], float s[], float u[], float v[])
+{
+    if (compute_vectors)
+    {
+        return LAPACKE_sgesdd(LAPACK_COL_MAJOR, 'A', m, n, a, m, s, u, m, v, n);
+    }
+    return LAPACKE_sgesdd(LAPACK_COL_MAJOR, 'N', m, n, a, m, s, NULL, 1, NULL, 1);
+}

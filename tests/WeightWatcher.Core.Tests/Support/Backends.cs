@@ -1,0 +1,39 @@
+using WeightWatcher.Core.Spectral;
+
+namespace WeightWatcher.Core.Tests.Support;
+
+/// <summary>
+/// The spectral backends every parity test runs on. The native ones need libMathNetNumericsOpenBLAS.so,
+/// which the build compiles; where it could not be built the tests say so and skip.
+/// </summary>
+public static class Backends
+{
+    public const string Managed = "managed";
+    public const string OpenBlas = "openblas";
+    public const string OpenBlasSvdOnly = "openblas-gesdd";
+
+    public static readonly string[] Names = [Managed, OpenBlas, OpenBlasSvdOnly];
+
+    public static ISpectralBackend Create(string name)
+    {
+        if (name == Managed)
+        {
+            return ManagedSpectralBackend.Instance;
+        }
+        RequireNative();
+        return name switch
+        {
+            OpenBlas => new OpenBlasSpectralBackend(),
+            OpenBlasSvdOnly => new OpenBlasSpectralBackend(useGramRoute: false),
+            _ => throw new ArgumentException(name),
+        };
+    }
+
+    public static void RequireNative()
+    {
+        if (!OpenBlasSpectralBackend.IsAvailable)
+        {
+            Assert.Skip($"native OpenBLAS provider unavailable here: {OpenBlasSpectralBackend.UnavailableReason}");
+        }
+    }
+}
