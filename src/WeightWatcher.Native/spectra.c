@@ -3,8 +3,8 @@
  * when only singular values are wanted; these never form vectors.
  *
  *  ww_?svd_values   singular values of a (m x n, column-major, destroyed), descending: ?gesdd, jobz 'N'.
- *  ww_?gram_eigvals eigenvalues (ascending) of the smaller Gram matrix (A^T A or A A^T) of a: ?syrk then
- *                   ?syevd, jobz 'N'. About 4x fewer operations than gesdd on a wide matrix, but the
+ *  ww_?gram_eigvals eigenvalues (ascending) of the smaller Gram matrix (A^T A or A A^T) of a: tiled ?gemm
+ *                   then ?syevd_2stage, jobz 'N'. About 4x fewer operations than gesdd on a wide matrix, but the
  *                   eigenvalues carry an absolute error near eps * lambda_max, so the caller must check
  *                   the conditioning and fall back to ?svd_values when small eigenvalues matter.
  */
@@ -28,6 +28,63 @@ WW_EXPORT int ww_ssvd_values(const int m, const int n, float a[], float s[])
     return LAPACKE_sgesdd(LAPACK_COL_MAJOR, 'N', m, n, a, m, s, NULL, 1, NULL, 1);
 }
 
+/*
+ * Upper triangle of the Gram matrix A^T A (k = n) or A A^T (k = m) of a column-major m x n matrix, by
+ * dgemm on 128-wide tiles of the upper triangle: OpenBLAS's dsyrk runs at about a third of its dgemm
+ * rate, and tiling keeps dgemm's speed while doing little more than the symmetric half of the work.
+ */
+#define WW_GRAM_TILE 128
+
+static void dgram_upper(const int m, const int n, const double a[], double g[], const int k)
+{
+    for (int j0 = 0; j0 < k; j0 += WW_GRAM_TILE)
+    {
+        const int jb = k - j0 < WW_GRAM_TILE ? k - j0 : WW_GRAM_TILE;
+        for (int i0 = 0; i0 <= j0; i0 += WW_GRAM_TILE)
+        {
+            const int ib = k - i0 < WW_GRAM_TILE ? k - i0 : WW_GRAM_TILE;
+            double *tile = g + i0 + (size_t)j0 * k;
+            if (m >= n)
+            {
+                /* columns i0.., j0.. of A: (A^T A)[i, j] = a_i . a_j */
+                cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, ib, jb, m, 1.0,
+                            a + (size_t)i0 * m, m, a + (size_t)j0 * m, m, 0.0, tile, k);
+            }
+            else
+            {
+                /* rows i0.., j0.. of A: (A A^T)[i, j] = row_i . row_j */
+                cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, ib, jb, n, 1.0,
+                            a + i0, m, a + j0, m, 0.0, tile, k);
+            }
+        }
+    }
+}
+
+static void sgram_upper(const int m, const int n, const float a[], float g[], const int k)
+{
+    for (int j0 = 0; j0 < k; j0 += WW_GRAM_TILE)
+    {
+        const int jb = k - j0 < WW_GRAM_TILE ? k - j0 : WW_GRAM_TILE;
+        for (int i0 = 0; i0 <= j0; i0 += WW_GRAM_TILE)
+        {
+            const int ib = k - i0 < WW_GRAM_TILE ? k - i0 : WW_GRAM_TILE;
+            float *tile = g + i0 + (size_t)j0 * k;
+            if (m >= n)
+            {
+                cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, ib, jb, m, 1.0f,
+                            a + (size_t)i0 * m, m, a + (size_t)j0 * m, m, 0.0f, tile, k);
+            }
+            else
+            {
+                cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, ib, jb, n, 1.0f,
+                            a + i0, m, a + j0, m, 0.0f, tile, k);
+            }
+        }
+    }
+}
+
+/* Eigenvalues, ascending, of the Gram matrix: the two-stage reduction (full -> band -> tridiagonal) is
+ * faster than dsyevd's one-stage dsytrd for values only, with the same backward stability. */
 WW_EXPORT int ww_dgram_eigvals(const int m, const int n, const double a[], double w[])
 {
     const int k = m < n ? m : n;
@@ -36,15 +93,8 @@ WW_EXPORT int ww_dgram_eigvals(const int m, const int n, const double a[], doubl
     {
         return WW_ERR_NOMEM;
     }
-    if (m >= n)
-    {
-        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, n, m, 1.0, a, m, 0.0, g, n);   /* A^T A */
-    }
-    else
-    {
-        cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, m, n, 1.0, a, m, 0.0, g, m); /* A A^T */
-    }
-    const int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'N', 'U', k, g, k, w);
+    dgram_upper(m, n, a, g, k);
+    const int info = LAPACKE_dsyevd_2stage(LAPACK_COL_MAJOR, 'N', 'U', k, g, k, w);
     free(g);
     return info;
 }
@@ -57,15 +107,8 @@ WW_EXPORT int ww_sgram_eigvals(const int m, const int n, const float a[], float 
     {
         return WW_ERR_NOMEM;
     }
-    if (m >= n)
-    {
-        cblas_ssyrk(CblasColMajor, CblasUpper, CblasTrans, n, m, 1.0f, a, m, 0.0f, g, n);
-    }
-    else
-    {
-        cblas_ssyrk(CblasColMajor, CblasUpper, CblasNoTrans, m, n, 1.0f, a, m, 0.0f, g, m);
-    }
-    const int info = LAPACKE_ssyevd(LAPACK_COL_MAJOR, 'N', 'U', k, g, k, w);
+    sgram_upper(m, n, a, g, k);
+    const int info = LAPACKE_ssyevd_2stage(LAPACK_COL_MAJOR, 'N', 'U', k, g, k, w);
     free(g);
     return info;
 }
