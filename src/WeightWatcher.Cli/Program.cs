@@ -36,6 +36,7 @@ public static class Program
         root.Subcommands.Add(AnalyzeCommand.Create());
         root.Subcommands.Add(DescribeCommand.Create());
         root.Subcommands.Add(EsdCommand.Create());
+        root.Subcommands.Add(InfoCommand.Create());
         return root;
     }
 }

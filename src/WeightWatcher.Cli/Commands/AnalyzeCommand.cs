@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Serilog;
 using WeightWatcher.Core.Analysis;
-using WeightWatcher.Core.Spectral;
 using WeightWatcher.Reports;
 
 namespace WeightWatcher.Cli.Commands;
@@ -23,24 +22,25 @@ internal static class AnalyzeCommand
         var options = new AnalysisOptionSet();
         var command = new Command("analyze", "Analyze every layer of a model: ESD, power-law fit and norm metrics") { model, csv, json };
         options.AddTo(command, analysisOptions: true);
-        command.SetAction(p => CliErrors.Run(() => Execute(p.GetValue(model), p.GetValue(csv), p.GetValue(json), options.Bind(p))));
+        EngineFactory.AddTo(command);
+        command.SetAction(p => CliErrors.Run(() => Execute(p.GetValue(model), p.GetValue(csv), p.GetValue(json), options.Bind(p), p)));
         return command;
     }
 
-    private static int Execute(string? modelPath, string? csv, string? json, AnalysisOptions options)
+    private static int Execute(string? modelPath, string? csv, string? json, AnalysisOptions options, ParseResult parse)
     {
+        var (analyzer, backend) = EngineFactory.Create(parse);
         using var source = ModelSource.Open(modelPath);
         var reader = source.Reader;
         if (source.IsEmbedded)
         {
             Console.WriteLine("No model given: analyzing the embedded reference model (5 layers, the golden-file generator).");
         }
-        var backend = ManagedSpectralBackend.Instance;
         Log.Information("Analyzing {Model} ({Format}, {TensorCount} tensors) with the {Backend} backend",
             reader.ModelPath, reader.FormatName, reader.Tensors.Count, backend.Name);
         var progress = new ProgressReporter("analyze");
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var result = new Analyzer(backend).Analyze(reader, options, progress);
+        var result = analyzer.Analyze(reader, options, progress);
         progress.Finish();
         Log.Information("Analyzed {Rows} rows, {Failures} failures in {Seconds:F2} s", result.Rows.Count, result.Failures.Count, started.Elapsed.TotalSeconds);
 

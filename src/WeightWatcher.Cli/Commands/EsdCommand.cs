@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using WeightWatcher.Core.Analysis;
-using WeightWatcher.Core.Spectral;
 using WeightWatcher.Reports;
 
 namespace WeightWatcher.Cli.Commands;
@@ -17,14 +16,15 @@ internal static class EsdCommand
         var options = new AnalysisOptionSet();
         var command = new Command("esd", "Print one layer's eigenvalues and its power-law fit") { model, layer, csv };
         options.AddTo(command, analysisOptions: true);
-        command.SetAction(p => CliErrors.Run(() => Execute(p.GetValue(model), p.GetValue(layer)!, p.GetValue(csv), options.Bind(p))));
+        EngineFactory.AddTo(command);
+        command.SetAction(p => CliErrors.Run(() => Execute(p.GetValue(model), p.GetValue(layer)!, p.GetValue(csv), options.Bind(p), p)));
         return command;
     }
 
-    private static int Execute(string? modelPath, string layer, string? csv, AnalysisOptions options)
+    private static int Execute(string? modelPath, string layer, string? csv, AnalysisOptions options, ParseResult parse)
     {
         using var source = ModelSource.Open(modelPath);
-        var esd = new Analyzer(ManagedSpectralBackend.Instance).GetEsd(source.Reader, layer, options);
+        var esd = EngineFactory.Create(parse).Analyzer.GetEsd(source.Reader, layer, options);
         var fit = esd.Tail.Fit;
         var l = esd.Layer;
         Console.WriteLine($"layer {l.LayerId} {l.Name}: {l.Tensor.ShapeText}, N={l.N} M={l.M} rf={l.Rf}, {esd.Evals.Length} eigenvalues");
