@@ -26,6 +26,11 @@ public static class Program
         finally
         {
             Log.CloseAndFlush();
+            if (Environment.GetEnvironmentVariable("WW_REPORT_PEAK_RSS") == "1")
+            {
+                // Read by `ww bench`, which runs analyses in child processes to measure their peak memory.
+                Console.Error.WriteLine($"peak_rss_bytes={PeakRss.Bytes()}");
+            }
         }
     }
 
@@ -37,6 +42,7 @@ public static class Program
         root.Subcommands.Add(DescribeCommand.Create());
         root.Subcommands.Add(EsdCommand.Create());
         root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(Bench.BenchCommand.Create());
         return root;
     }
 }

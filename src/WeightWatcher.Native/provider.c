@@ -4,6 +4,7 @@
  * full SVD factorisation, in single and double precision. Matrices are column-major, as MathNet stores
  * them; LAPACK info codes are returned unchanged.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cblas.h>
@@ -26,14 +27,35 @@ WW_EXPORT int query_capability(const int capability)
     }
 }
 
-WW_EXPORT const char *get_build_config(void)
+/*
+ * MathNet declares these as returning `string`: .NET copies the text and then frees the pointer with
+ * CoTaskMemFree, which is free() on Unix. OpenBLAS's strings are static, so hand out heap copies (freeing
+ * the static buffer aborts the process with "free(): invalid pointer"). Callers reading the pointer
+ * themselves should free it.
+ */
+static char *heap_copy(const char *text)
 {
-    return openblas_get_config();
+    if (text == NULL)
+    {
+        return NULL;
+    }
+    const size_t length = strlen(text) + 1;
+    char *copy = malloc(length);
+    if (copy != NULL)
+    {
+        memcpy(copy, text, length);
+    }
+    return copy;
 }
 
-WW_EXPORT const char *get_cpu_core(void)
+WW_EXPORT char *get_build_config(void)
 {
-    return openblas_get_corename();
+    return heap_copy(openblas_get_config());
+}
+
+WW_EXPORT char *get_cpu_core(void)
+{
+    return heap_copy(openblas_get_corename());
 }
 
 WW_EXPORT int get_parallel_type(void)
@@ -78,21 +100,28 @@ WW_EXPORT void s_matrix_multiply(const enum CBLAS_TRANSPOSE transA, const enum C
 /*
  * Singular value decomposition a = u diag(s) v (v is V^T, n x n; u is m x m), via the divide-and-conquer
  * driver. a is destroyed. Without vectors only s is written (u and v are not touched).
+ * compute_vectors is a C bool because MathNet marshals it as a one-byte bool ([MarshalAs(U1)]): only the
+ * low byte of the register is defined by the calling convention. Leading dimensions are at least 1, as
+ * LAPACK requires, so an empty matrix succeeds with nothing to compute.
  */
-WW_EXPORT int d_svd_factor(const int compute_vectors, const int m, const int n, double a[], double s[], double u[], double v[])
+WW_EXPORT int d_svd_factor(const bool compute_vectors, const int m, const int n, double a[], double s[], double u[], double v[])
 {
+    const int ldm = m > 1 ? m : 1;
+    const int ldn = n > 1 ? n : 1;
     if (compute_vectors)
     {
-        return LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'A', m, n, a, m, s, u, m, v, n);
+        return LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'A', m, n, a, ldm, s, u, ldm, v, ldn);
     }
-    return LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', m, n, a, m, s, NULL, 1, NULL, 1);
+    return LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', m, n, a, ldm, s, NULL, 1, NULL, 1);
 }
 
-WW_EXPORT int s_svd_factor(const int compute_vectors, const int m, const int n, float a[], float s[], float u[], float v[])
+WW_EXPORT int s_svd_factor(const bool compute_vectors, const int m, const int n, float a[], float s[], float u[], float v[])
 {
+    const int ldm = m > 1 ? m : 1;
+    const int ldn = n > 1 ? n : 1;
     if (compute_vectors)
     {
-        return LAPACKE_sgesdd(LAPACK_COL_MAJOR, 'A', m, n, a, m, s, u, m, v, n);
+        return LAPACKE_sgesdd(LAPACK_COL_MAJOR, 'A', m, n, a, ldm, s, u, ldm, v, ldn);
     }
-    return LAPACKE_sgesdd(LAPACK_COL_MAJOR, 'N', m, n, a, m, s, NULL, 1, NULL, 1);
+    return LAPACKE_sgesdd(LAPACK_COL_MAJOR, 'N', m, n, a, ldm, s, NULL, 1, NULL, 1);
 }

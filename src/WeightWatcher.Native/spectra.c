@@ -18,14 +18,20 @@ WW_EXPORT int ww_revision(void)
     return WW_PROVIDER_REVISION;
 }
 
+/* LAPACK requires leading dimensions >= 1, even for an empty matrix. */
+static int leading(const int rows)
+{
+    return rows > 1 ? rows : 1;
+}
+
 WW_EXPORT int ww_dsvd_values(const int m, const int n, double a[], double s[])
 {
-    return LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', m, n, a, m, s, NULL, 1, NULL, 1);
+    return LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', m, n, a, leading(m), s, NULL, 1, NULL, 1);
 }
 
 WW_EXPORT int ww_ssvd_values(const int m, const int n, float a[], float s[])
 {
-    return LAPACKE_sgesdd(LAPACK_COL_MAJOR, 'N', m, n, a, m, s, NULL, 1, NULL, 1);
+    return LAPACKE_sgesdd(LAPACK_COL_MAJOR, 'N', m, n, a, leading(m), s, NULL, 1, NULL, 1);
 }
 
 /*
@@ -88,6 +94,10 @@ static void sgram_upper(const int m, const int n, const float a[], float g[], co
 WW_EXPORT int ww_dgram_eigvals(const int m, const int n, const double a[], double w[])
 {
     const int k = m < n ? m : n;
+    if (k <= 0)
+    {
+        return k < 0 ? -(m < 0 ? 1 : 2) : 0; /* empty: nothing to compute; a negative size is a bad argument */
+    }
     double *g = malloc((size_t)k * (size_t)k * sizeof(double));
     if (g == NULL)
     {
@@ -102,6 +112,10 @@ WW_EXPORT int ww_dgram_eigvals(const int m, const int n, const double a[], doubl
 WW_EXPORT int ww_sgram_eigvals(const int m, const int n, const float a[], float w[])
 {
     const int k = m < n ? m : n;
+    if (k <= 0)
+    {
+        return k < 0 ? -(m < 0 ? 1 : 2) : 0;
+    }
     float *g = malloc((size_t)k * (size_t)k * sizeof(float));
     if (g == NULL)
     {

@@ -36,6 +36,14 @@ public static class AnalysisReport
         w.WriteString("model", result.ModelPath);
         w.WritePropertyName("options");
         JsonSerializer.Serialize(w, result.Options, OptionsJson);
+        w.WriteStartObject("timings_seconds");
+        w.WriteNumber("read", result.Timings.Read);
+        w.WriteNumber("matrices", result.Timings.Matrices);
+        w.WriteNumber("spectra", result.Timings.Spectra);
+        w.WriteNumber("fit", result.Timings.Fit);
+        w.WriteNumber("metrics", result.Timings.Metrics);
+        w.WriteNumber("wall", result.Timings.Wall);
+        w.WriteEndObject();
         w.WriteStartObject("summary");
         foreach (var (name, value) in result.Summary.Values)
         {

@@ -15,12 +15,14 @@ public sealed record LayerFailure(LayerInfo Layer, string Reason);
 /// <param name="Rows">Analyzed rows in layer-id (then slice) order.</param>
 /// <param name="Failures">Layers that failed, in layer-id order.</param>
 /// <param name="Summary">Per-model averages (the reference's <c>get_summary</c>).</param>
+/// <param name="Timings">Time per stage.</param>
 public sealed record AnalysisResult(
     string ModelPath,
     AnalysisOptions Options,
     IReadOnlyList<LayerResult> Rows,
     IReadOnlyList<LayerFailure> Failures,
-    ModelSummary Summary);
+    ModelSummary Summary,
+    AnalysisTimings Timings);
 
 /// <summary>One layer's ESD and fit, as <c>ww esd</c> shows it.</summary>
 /// <param name="Layer">The layer.</param>

@@ -34,6 +34,8 @@ public sealed class Analyzer
     public AnalysisResult Analyze(IModelReader model, AnalysisOptions options, IProgress<AnalysisProgress>? progress = null, CancellationToken cancellation = default)
     {
         ThrowIfInvalid(options);
+        var wall = System.Diagnostics.Stopwatch.StartNew();
+        var clock = new StageClock();
         var rows = LayerEnumerator.EnumerateSupported(model.Tensors, options);
         // One work item per tensor: with pool=false all slices of a conv share one read.
         var units = rows.GroupBy(r => r.LayerId).Select(g => g.ToList()).ToList();
@@ -45,7 +47,7 @@ public sealed class Analyzer
             var unit = units[u];
             try
             {
-                results[u] = AnalyzeTensor(model, unit, options);
+                results[u] = AnalyzeTensor(model, unit, options, clock);
             }
             catch (Exception e) when (e is ModelFormatException or LayerAnalysisException or ArithmeticException or OutOfMemoryException)
             {
@@ -54,7 +56,7 @@ public sealed class Analyzer
             progress?.Report(new AnalysisProgress(Interlocked.Increment(ref done), units.Count, unit[0].Name));
         });
         var analyzed = results.Where(r => r is not null).SelectMany(r => r).ToList();
-        return new AnalysisResult(model.ModelPath, options, analyzed, failures.OfType<LayerFailure>().ToList(), ModelSummary.From(analyzed));
+        return new AnalysisResult(model.ModelPath, options, analyzed, failures.OfType<LayerFailure>().ToList(), ModelSummary.From(analyzed), clock.ToTimings(wall.Elapsed));
     }
 
     /// <summary>
@@ -74,14 +76,16 @@ public sealed class Analyzer
             throw new ModelFormatException(model.ModelPath, match.Tensor.Name, $"layer '{match.Name}' is not analyzable ({Shape(match)})");
         }
         var pooled = match with { SliceId = null };
-        var row = AnalyzeTensor(model, [pooled], options with { MpFit = false, Randomize = false, DetX = false })[0];
+        var row = AnalyzeTensor(model, [pooled], options with { MpFit = false, Randomize = false, DetX = false }, new StageClock())[0];
         return new EsdResult(match, row.Spectrum.Evals, row.Tail);
     }
 
-    private List<LayerResult> AnalyzeTensor(IModelReader model, List<LayerInfo> rows, AnalysisOptions options)
+    private List<LayerResult> AnalyzeTensor(IModelReader model, List<LayerInfo> rows, AnalysisOptions options, StageClock clock)
     {
         var tensor = rows[0].Tensor;
+        long start = StageClock.Now;
         var data = model.ReadTensor(tensor);
+        clock.AddRead(start);
         for (long i = 0; i < data.LongLength; i++)
         {
             if (!double.IsFinite(data[i]))
@@ -89,19 +93,27 @@ public sealed class Analyzer
                 throw new LayerAnalysisException($"{tensor.SourceFile}: tensor '{tensor.Name}': weights contain {(double.IsNaN(data[i]) ? "NaN" : "infinite")} values (first at flat index {i}); layer skipped");
             }
         }
-        return rows.Select(r => AnalyzeRow(r, data, options)).ToList();
+        return rows.Select(r => AnalyzeRow(r, data, options, clock)).ToList();
     }
 
-    private LayerResult AnalyzeRow(LayerInfo layer, double[] data, AnalysisOptions options)
+    private LayerResult AnalyzeRow(LayerInfo layer, double[] data, AnalysisOptions options, StageClock clock)
     {
+        long start = StageClock.Now;
         var matrices = MatrixExtractor.Extract(layer, data, options.Conv2dNorm);
+        clock.AddMatrices(start);
+        start = StageClock.Now;
         var spectrum = _esd.Compute(matrices, layer.N);
+        clock.AddSpectra(start);
         var evals = spectrum.Evals;
+        start = StageClock.Now;
         var tail = TailFitter.Fit(evals, options);
+        clock.AddFit(start);
+        start = StageClock.Now;
         var norms = NormMetrics.Compute(evals, layer.N, options.Tolerance);
         var mp = options.MpFit ? MarchenkoPasturFit.Fit(evals, layer.Q, layer.M) : null;
         var random = options.Randomize ? Randomize(layer, matrices, evals, options.Seed) : null;
         var detX = options.DetX ? DetX.Compute(evals) : null;
+        clock.AddMetrics(start);
         return new LayerResult(layer, spectrum, tail, norms, mp, random, detX);
     }
 

@@ -35,31 +35,7 @@ public static class PowerLawFit
         }
         var suffix = SuffixSums(logs);
 
-        int best = -1;
-        double bestD = double.PositiveInfinity, bestAlpha = double.NaN;
-        for (int i = 0; i < n - 1; i++)
-        {
-            if (xminRange is { } r && (x[i] < r.Low || x[i] > r.High))
-            {
-                continue;
-            }
-            int k = n - i;
-            double alpha = 1 + (k / (suffix[i] - (k * logs[i])));
-            double d = KsDistance(x, i, alpha, bestD);
-            if (double.IsNaN(d))
-            {
-                // numpy's argmin returns the first NaN: the fit then fails on its NaN alpha.
-                best = i;
-                bestAlpha = double.NaN;
-                break;
-            }
-            if (best < 0 || d < bestD)
-            {
-                best = i;
-                bestD = d;
-                bestAlpha = alpha;
-            }
-        }
+        var (best, bestD, bestAlpha) = Scan(x.ToArray(), logs, suffix, xminRange);
         if (best < 0 || double.IsNaN(bestAlpha))
         {
             return PowerLawFitResult.Failed;
@@ -69,31 +45,145 @@ public static class PowerLawFit
         return new PowerLawFitResult(bestAlpha, x[best], x[n - 1], bestD, sigma, tail, true);
     }
 
+    /// <summary>Candidate counts from which the first pass is spread over the cores.</summary>
+    public const int ParallelThreshold = 2000;
+
+    /// <summary>Points sampled per candidate in the first pass.</summary>
+    private const int Samples = 64;
+
+    /// <summary>Safety margin between the fast (exp-based) bounds and the exact (pow-based) distances.</summary>
+    private const double BoundMargin = 1e-9;
+
+    private static double Alpha(int n, int i, double[] logs, double[] suffix)
+    {
+        int k = n - i;
+        return 1 + (k / (suffix[i] - (k * logs[i])));
+    }
+
+    private static bool Excluded(double xi, (double Low, double High)? range) =>
+        range is { } r && (xi < r.Low || xi > r.High);
+
     /// <summary>
-    /// D for candidate <paramref name="i"/>: max over the tail of |1 - (x/xmin)^(1-alpha) - t/k|, or 1 when
-    /// alpha &lt;= 1. The scan stops as soon as the running maximum reaches <paramref name="bound"/>, since
-    /// such a candidate can no longer be the first minimum; the value returned is then a lower bound.
+    /// The reference's argmin over candidates, exactly, without scanning every tail in full. Pass 1 gives
+    /// each candidate a lower bound of its D from 64 evenly spread tail points (a maximum over a subset
+    /// cannot exceed the maximum over all points), and remembers where that sample peaked. Pass 2 visits
+    /// candidates by increasing bound: it stops as soon as a bound exceeds the best exact D found, and scans
+    /// each remaining candidate outward from its peak, abandoning it once a point proves it cannot win.
+    /// Exact D values use the reference's formula (pow), so xmin, alpha, D and the first-index tie rule
+    /// are those of the straightforward scan; the fast exp-based bounds only decide what to skip, with a
+    /// margin far above their rounding difference.
     /// </summary>
-    internal static double KsDistance(ReadOnlySpan<double> x, int i, double alpha, double bound)
+    private static (int Best, double D, double Alpha) Scan(double[] x, double[] logs, double[] suffix, (double Low, double High)? range)
+    {
+        int n = x.Length;
+        int candidates = n - 1;
+        var alpha = new double[candidates];
+        var bound = new double[candidates];
+        var peak = new int[candidates];
+        void FirstPass(int i)
+        {
+            alpha[i] = Alpha(n, i, logs, suffix);
+            (bound[i], peak[i]) = Excluded(x[i], range) ? (double.PositiveInfinity, 0) : SampledBound(logs, i, alpha[i]);
+        }
+        if (candidates >= ParallelThreshold)
+        {
+            Parallel.For(0, candidates, FirstPass);
+        }
+        else
+        {
+            for (int i = 0; i < candidates; i++)
+            {
+                FirstPass(i);
+            }
+        }
+        for (int i = 0; i < candidates; i++)
+        {
+            if (double.IsNaN(bound[i]) && !Excluded(x[i], range))
+            {
+                // numpy's argmin returns the first NaN: the fit then fails on its NaN alpha.
+                return (i, double.NaN, double.NaN);
+            }
+        }
+        var order = new int[candidates];
+        for (int i = 0; i < candidates; i++)
+        {
+            order[i] = i;
+        }
+        Array.Sort((double[])bound.Clone(), order);
+        int best = -1;
+        double bestD = double.PositiveInfinity;
+        foreach (int i in order)
+        {
+            if (double.IsPositiveInfinity(bound[i]) || bound[i] - BoundMargin > bestD)
+            {
+                break;
+            }
+            double d = ExactDistance(x, i, alpha[i], peak[i], bestD, best);
+            if (best < 0 || d < bestD || (d == bestD && i < best))
+            {
+                best = i;
+                bestD = d;
+            }
+        }
+        return best < 0 ? (-1, double.NaN, double.NaN) : (best, bestD, alpha[best]);
+    }
+
+    /// <summary>A lower bound of D from evenly spread tail points (exp of log differences), and the sampled peak.</summary>
+    private static (double Bound, int Peak) SampledBound(double[] logs, int i, double alpha)
     {
         if (!(alpha > 1))
         {
-            return double.IsNaN(alpha) ? double.NaN : 1.0;
+            return double.IsNaN(alpha) ? (double.NaN, 0) : (1.0, 0);
+        }
+        int k = logs.Length - i;
+        int stride = Math.Max(1, k / Samples);
+        double exponent = 1 - alpha;
+        double max = 0;
+        int at = 0;
+        for (int t = 0; t < k; t += stride)
+        {
+            double dist = Math.Abs(1 - Math.Exp(exponent * (logs[i + t] - logs[i])) - ((double)t / k));
+            if (dist > max)
+            {
+                max = dist;
+                at = t;
+            }
+        }
+        return (max, at);
+    }
+
+    /// <summary>
+    /// The exact D of candidate <paramref name="i"/> (1 when alpha &lt;= 1), scanning outward from
+    /// <paramref name="start"/>. It returns early, with a value that cannot win, once a point shows the
+    /// candidate cannot beat (<paramref name="bestD"/>, <paramref name="bestIndex"/>).
+    /// </summary>
+    internal static double ExactDistance(ReadOnlySpan<double> x, int i, double alpha, int start, double bestD, int bestIndex)
+    {
+        if (!(alpha > 1))
+        {
+            return 1.0;
         }
         int k = x.Length - i;
         double xmin = x[i];
         double exponent = 1 - alpha;
+        bool laterIndex = bestIndex >= 0 && i > bestIndex;
         double max = 0;
-        for (int t = 0; t < k; t++)
+        for (int offset = 0; start + offset < k || start - 1 - offset >= 0; offset++)
         {
-            double cdf = 1 - Math.Pow(x[i + t] / xmin, exponent);
-            double dist = Math.Abs(cdf - ((double)t / k));
-            if (dist > max)
+            foreach (int t in (ReadOnlySpan<int>)[start + offset, start - 1 - offset])
             {
-                max = dist;
-                if (max >= bound)
+                if (t < 0 || t >= k)
                 {
-                    return max;
+                    continue;
+                }
+                double dist = Math.Abs(1 - Math.Pow(x[i + t] / xmin, exponent) - ((double)t / k));
+                if (dist > max)
+                {
+                    max = dist;
+                    if (max > bestD || (laterIndex && max == bestD))
+                    {
+                        return max;
+                    }
                 }
             }
         }

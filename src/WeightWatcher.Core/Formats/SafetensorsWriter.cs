@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 using System.Text.Json;
 using WeightWatcher.Core.Tensors;
 
@@ -11,11 +10,21 @@ namespace WeightWatcher.Core.Formats;
 /// <param name="Values">Elements in row-major order.</param>
 public sealed record NamedTensor(string Name, long[] Shape, float[] Values);
 
+/// <summary>A tensor to be written whose values are produced only when its turn comes (bounded memory).</summary>
+/// <param name="Name">Tensor key.</param>
+/// <param name="Shape">Row-major dimensions.</param>
+/// <param name="Generate">Produces the elements in row-major order.</param>
+public sealed record LazyTensor(string Name, long[] Shape, Func<float[]> Generate);
+
 /// <summary>Writes float32 tensors to a safetensors file, in the given order.</summary>
 public static class SafetensorsWriter
 {
     /// <summary>Writes <paramref name="tensors"/> as F32 to <paramref name="path"/>.</summary>
-    public static void Write(string path, IEnumerable<NamedTensor> tensors)
+    public static void Write(string path, IEnumerable<NamedTensor> tensors) =>
+        WriteLazy(path, tensors.Select(t => new LazyTensor(t.Name, t.Shape, () => t.Values)));
+
+    /// <summary>Writes tensors generated one at a time, so only one is in memory at once.</summary>
+    public static void WriteLazy(string path, IEnumerable<LazyTensor> tensors)
     {
         var list = tensors.ToList();
         using var ms = new MemoryStream();
@@ -35,7 +44,7 @@ public static class SafetensorsWriter
                 w.WriteEndArray();
                 w.WriteStartArray("data_offsets");
                 w.WriteNumberValue(offset);
-                offset += t.Values.LongLength * 4;
+                offset += TensorInfo.CountElements(t.Shape) * 4;
                 w.WriteNumberValue(offset);
                 w.WriteEndArray();
                 w.WriteEndObject();
@@ -52,14 +61,15 @@ public static class SafetensorsWriter
         BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)header.Count);
         fs.Write(len);
         fs.Write(header.ToArray());
-        var buffer = new byte[4];
         foreach (var t in list)
         {
-            foreach (var v in t.Values)
+            var values = t.Generate();
+            if (values.LongLength != TensorInfo.CountElements(t.Shape))
             {
-                BinaryPrimitives.WriteSingleLittleEndian(buffer, v);
-                fs.Write(buffer);
+                throw new ArgumentException($"tensor '{t.Name}': {values.LongLength} values for shape ({string.Join(", ", t.Shape)})");
             }
+            // float32 little-endian is the in-memory layout on every platform .NET runs on here.
+            fs.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
         }
     }
 }

@@ -5,68 +5,55 @@ namespace WeightWatcher.Core.Tests.Fitting;
 
 public sealed class PowerLawFitTests
 {
-    /// <summary>The reference's scan written out plainly: every candidate, full KS scan, first minimum.</summary>
-    private static (int Index, double Alpha, double D) StraightforwardScan(double[] evals)
+    private static double[] RandomSpectrum(Random rng, int n)
     {
-        var x = evals.Where(v => v > 1e-5).ToArray();
-        int best = -1;
-        double bestD = double.NaN, bestAlpha = double.NaN;
-        for (int i = 0; i < x.Length - 1; i++)
+        double tail = 1.5 + (4 * rng.NextDouble());
+        // A tenth of the values are rounded to two decimals, so duplicates (ties) occur.
+        return Enumerable.Range(0, n)
+            .Select(_ => rng.Next(10) == 0 ? Math.Round(rng.NextDouble(), 2) : Math.Pow(1 - rng.NextDouble(), -1 / (tail - 1)))
+            .OrderBy(v => v)
+            .ToArray();
+    }
+
+    private static void AssertSameFit(PowerLawFitResult expected, PowerLawFitResult actual, string context)
+    {
+        Assert.True(expected.Succeeded == actual.Succeeded, context);
+        if (!expected.Succeeded)
         {
-            int k = x.Length - i;
-            double logSum = 0;
-            for (int j = i; j < x.Length; j++)
-            {
-                logSum += Math.Log(x[j]);
-            }
-            double alpha = 1 + (k / (logSum - (k * Math.Log(x[i]))));
-            double d = 1;
-            if (alpha > 1)
-            {
-                d = 0;
-                for (int t = 0; t < k; t++)
-                {
-                    d = Math.Max(d, Math.Abs(1 - Math.Pow(x[i + t] / x[i], 1 - alpha) - ((double)t / k)));
-                }
-            }
-            if (best < 0 || d < bestD)
-            {
-                best = i;
-                bestD = d;
-                bestAlpha = alpha;
-            }
+            return;
         }
-        return (best, bestAlpha, bestD);
+        Assert.True(expected.Xmin == actual.Xmin, $"{context}: xmin {expected.Xmin} vs {actual.Xmin}");
+        Assert.True(expected.TailCount == actual.TailCount, $"{context}: tail {expected.TailCount} vs {actual.TailCount}");
+        Assert.Equal(expected.Alpha, actual.Alpha, Math.Abs(expected.Alpha) * 1e-12);
+        Assert.Equal(expected.D, actual.D, 1e-12);
+        Assert.Equal(expected.Xmax, actual.Xmax);
+        Assert.Equal(expected.Sigma, actual.Sigma, 1e-12);
     }
 
     [Fact]
-    public void Matches_the_straightforward_scan_on_random_spectra()
+    public void Matches_the_straightforward_scan_on_thousands_of_random_spectra()
     {
         var rng = new Random(2024);
-        int cases = 600;
+        int cases = 3000;
         for (int c = 0; c < cases; c++)
         {
-            int n = rng.Next(2, 300);
-            double tail = 1.5 + (4 * rng.NextDouble());
-            var evals = Enumerable.Range(0, n)
-                .Select(_ => rng.Next(10) == 0 ? Math.Round(rng.NextDouble(), 2) : Math.Pow(1 - rng.NextDouble(), -1 / (tail - 1)))
-                .OrderBy(v => v)
-                .ToArray();
-            var fit = PowerLawFit.Fit(evals);
-            var (index, alpha, d) = StraightforwardScan(evals);
-            if (index < 0)
-            {
-                Assert.False(fit.Succeeded);
-                continue;
-            }
-            var x = evals.Where(v => v > 1e-5).ToArray();
-            Assert.True(fit.Succeeded, $"case {c}");
-            Assert.Equal(x[index], fit.Xmin);
-            Assert.Equal(alpha, fit.Alpha, Math.Abs(alpha) * 1e-12);
-            Assert.Equal(d, fit.D, 1e-12);
-            Assert.Equal(x[^1], fit.Xmax);
-            Assert.Equal((alpha - 1) / Math.Sqrt(x.Length - index), fit.Sigma, 1e-12);
+            var evals = RandomSpectrum(rng, rng.Next(0, 300));
+            AssertSameFit(StraightforwardPowerLawFit.Fit(evals), PowerLawFit.Fit(evals), $"case {c}");
         }
+    }
+
+    [Fact]
+    public void Parallel_scan_of_long_spectra_matches_the_straightforward_scan()
+    {
+        var rng = new Random(77);
+        foreach (int n in new[] { PowerLawFit.ParallelThreshold + 1, 2500, 3200, 4000 })
+        {
+            var evals = RandomSpectrum(rng, n);
+            AssertSameFit(StraightforwardPowerLawFit.Fit(evals), PowerLawFit.Fit(evals), $"n = {n}");
+        }
+        // Heavy ties: a spectrum of few distinct values keeps many candidates at equal D.
+        var tied = Enumerable.Range(0, 2600).Select(i => Math.Round(1 + (i % 37) * 0.25, 2)).OrderBy(v => v).ToArray();
+        AssertSameFit(StraightforwardPowerLawFit.Fit(tied), PowerLawFit.Fit(tied), "ties");
     }
 
     [Fact]

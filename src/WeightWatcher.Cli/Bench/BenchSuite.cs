@@ -1,0 +1,248 @@
+using System.Diagnostics;
+using System.Text.Json;
+using WeightWatcher.Core.Analysis;
+using WeightWatcher.Core.Fitting;
+using WeightWatcher.Core.Formats;
+using WeightWatcher.Core.Spectral;
+using WeightWatcher.Core.Synthetic;
+
+namespace WeightWatcher.Cli.Bench;
+
+/// <summary>
+/// The measurements of <c>ww bench</c>. Inputs are generated deterministically (cached in the work
+/// folder); end-to-end analyses run as child <c>ww analyze</c> processes so their peak RSS is their own.
+/// Every comparison is a ratio between two runs on this machine in this invocation, except the
+/// reference tool's time, which is the figure measured on this machine type and given in the issue.
+/// </summary>
+internal sealed class BenchSuite(string workDir, BenchReport report, Action<string> say)
+{
+    /// <summary>WeightWatcher 0.7.5.5 analyze() of the GPT-2-small shape on this machine type (scipy/OpenBLAS, 2 threads).</summary>
+    public const double ReferenceGpt2Seconds = 8.4;
+
+    public void MachineDgemm()
+    {
+        say("measuring the DGEMM rate ...");
+        int n = 2048;
+        int saved = OpenBlasSpectralBackend.Threads;
+        OpenBlasSpectralBackend.Threads = Environment.ProcessorCount;
+        try
+        {
+            var a = new double[n * n];
+            var rng = new Random(1);
+            for (int i = 0; i < a.Length; i++)
+            {
+                a[i] = rng.NextDouble() - 0.5;
+            }
+            var c = new double[n * n];
+            NativeKernels.Dgemm(n, a, a, c);
+            double best = double.MaxValue;
+            for (int r = 0; r < 3; r++)
+            {
+                var sw = Stopwatch.StartNew();
+                NativeKernels.Dgemm(n, a, a, c);
+                best = Math.Min(best, sw.Elapsed.TotalSeconds);
+            }
+            report.Add("machine", "dgemm_gflops", 2.0 * n * n * n / best / 1e9, "GFLOP/s", $"{n}x{n} DGEMM, {Environment.ProcessorCount} OpenBLAS threads, best of 3");
+        }
+        finally
+        {
+            OpenBlasSpectralBackend.Threads = saved;
+        }
+    }
+
+    public void Gpt2()
+    {
+        string model = Path.Combine(workDir, "gpt2-small.safetensors");
+        EnsureModel(model, BenchmarkModels.Gpt2Small(), "GPT-2-small shape");
+        double flops = SpectrumFlops(model);
+        report.Add("gpt2", "spectra_gflop", flops / 1e9, "GFLOP", "sum over analyzed matrices of M k^2 (Gram) + 4/3 k^3 (tridiagonalisation)");
+        var dbl = RunAnalyze(model, "double");
+        var sgl = RunAnalyze(model, "single");
+        double dgemm = report.Get("machine", "dgemm_gflops");
+        double limit = flops / 1e9 / dgemm;
+        report.Add("gpt2", "layers_analyzed", dbl.Layers, "layers", "the 50257-row embedding is skipped by max_N, as in the reference");
+        report.Add("gpt2", "wall_double", dbl.Wall, "s", "analysis wall time inside ww analyze (process start excluded)");
+        report.Add("gpt2", "process_double", dbl.Process, "s", "whole ww analyze process");
+        report.Add("gpt2", "speedup_vs_reference_double", ReferenceGpt2Seconds / dbl.Process, "x", $"reference {ReferenceGpt2Seconds} s / whole process; target >= 4");
+        report.Add("gpt2", "gflops_achieved", flops / 1e9 / dbl.Wall, "GFLOP/s", "spectra FLOPs / analysis wall time");
+        report.Add("gpt2", "machine_limit", limit, "s", "spectra FLOPs / DGEMM rate");
+        report.Add("gpt2", "ratio_to_machine_limit", dbl.Wall / limit, "x", "target <= 1.5");
+        report.Add("gpt2", "peak_rss_double", dbl.PeakRss / 1e6, "MB", "target < 400 (weights on disk: " + (new FileInfo(model).Length / 1e6).ToString("F0") + " MB)");
+        report.Add("gpt2", "fit_share", dbl.FitShare, "x", "fit time / summed stage time");
+        report.Add("gpt2", "wall_single", sgl.Wall, "s", "--precision single");
+        report.Add("gpt2", "process_single", sgl.Process, "s", "whole ww analyze --precision single process");
+        report.Add("gpt2", "speedup_vs_reference_single", ReferenceGpt2Seconds / sgl.Process, "x", "target >= 8");
+        report.Add("gpt2", "peak_rss_single", sgl.PeakRss / 1e6, "MB", "");
+        report.Add("gpt2", "single_max_rel_error_alpha", MaxRelativeError(dbl.Json, sgl.Json, "alpha"), "x", "max over layers |alpha_single / alpha_double - 1|");
+        report.Add("gpt2", "single_max_rel_error_log_norm", MaxRelativeError(dbl.Json, sgl.Json, "log_norm"), "x", "");
+        report.Add("gpt2", "single_max_rel_error_lambda_max", MaxRelativeError(dbl.Json, sgl.Json, "lambda_max"), "x", "");
+    }
+
+    public void Policy()
+    {
+        string model = Path.Combine(workDir, "gpt2-small.safetensors");
+        say("comparing parallelism policies on the GPT-2 shape ...");
+        var backend = new OpenBlasSpectralBackend();
+        int saved = OpenBlasSpectralBackend.Threads;
+        try
+        {
+            using var reader = ModelOpener.Open(model);
+            OpenBlasSpectralBackend.Threads = 1;
+            double layerParallel = new Analyzer(backend, Environment.ProcessorCount).Analyze(reader, new AnalysisOptions()).Timings.Wall;
+            OpenBlasSpectralBackend.Threads = Environment.ProcessorCount;
+            double blasParallel = new Analyzer(backend, 1).Analyze(reader, new AnalysisOptions()).Timings.Wall;
+            report.Add("policy", "layer_parallel", layerParallel, "s", $"{Environment.ProcessorCount} layers at once, 1 OpenBLAS thread each (the chosen policy)");
+            report.Add("policy", "blas_parallel", blasParallel, "s", $"1 layer at a time, {Environment.ProcessorCount} OpenBLAS threads");
+            report.Add("policy", "blas_over_layer", blasParallel / layerParallel, "x", "> 1 means the chosen policy is faster");
+        }
+        finally
+        {
+            OpenBlasSpectralBackend.Threads = saved;
+        }
+    }
+
+    public void Conv()
+    {
+        string model = Path.Combine(workDir, "convnet.safetensors");
+        EnsureModel(model, BenchmarkModels.ConvNet(), "ResNet-like conv model");
+        var run = RunAnalyze(model, "double");
+        report.Add("conv", "layers_analyzed", run.Layers, "layers", "3x3 convs up to 512x512, pooled (9 slices each)");
+        report.Add("conv", "wall", run.Wall, "s", "analysis wall time");
+        report.Add("conv", "fit_share", run.FitShare, "x", "fit time / summed stage time");
+        report.Add("conv", "peak_rss", run.PeakRss / 1e6, "MB", "");
+    }
+
+    public void Fits()
+    {
+        foreach (int n in new[] { 2000, 8000, 15000 })
+        {
+            say($"fitting n = {n} eigenvalues, new vs straightforward scan ...");
+            var evals = SyntheticSpectrum(n);
+            var sw = Stopwatch.StartNew();
+            var fast = PowerLawFit.Fit(evals);
+            double tFast = sw.Elapsed.TotalSeconds;
+            sw.Restart();
+            var plain = StraightforwardPowerLawFit.Fit(evals);
+            double tPlain = sw.Elapsed.TotalSeconds;
+            bool same = fast.Xmin == plain.Xmin && Math.Abs(fast.Alpha - plain.Alpha) <= 1e-12 * plain.Alpha && Math.Abs(fast.D - plain.D) <= 1e-12;
+            report.Add("fit", $"n{n}_new", tFast, "s", "bounded, best-first KS scans");
+            report.Add("fit", $"n{n}_straightforward", tPlain, "s", "reference algorithm, O(n^2)");
+            report.Add("fit", $"n{n}_speedup", tPlain / tFast, "x", (same ? "same xmin, alpha, D" : "RESULTS DIFFER") + (n == 15000 ? "; target >= 50" : ""));
+        }
+    }
+
+    public void Spectra()
+    {
+        const int rows = 3072, cols = 768;
+        say($"per-matrix spectra of a {rows}x{cols} matrix ...");
+        var values = ReferenceModel.Generate(7, (long)rows * cols).Select(v => (double)v).ToArray();
+        var m = new WeightMatrix(rows, cols, values);
+        var backend = new OpenBlasSpectralBackend();
+        int saved = OpenBlasSpectralBackend.Threads;
+        OpenBlasSpectralBackend.Threads = 1;
+        try
+        {
+            double ours = Best(() => backend.SingularValues(m));
+            double bareGram = Best(() => NativeKernels.GramEigenvalues(m));
+            double bareSvd = Best(() => NativeKernels.SvdValues(m));
+            double managed = Best(() => ManagedSpectralBackend.Instance.SingularValues(m), repeats: 1);
+            report.Add("spectra", "ours", ours, "s", "OpenBlasSpectralBackend.SingularValues (Gram route), 1 thread");
+            report.Add("spectra", "bare_gram", bareGram, "s", "bare tiled dgemm + dsyevd_2stage call");
+            report.Add("spectra", "bare_dgesdd", bareSvd, "s", "bare LAPACKE dgesdd (values only)");
+            report.Add("spectra", "overhead_vs_bare_gram", ours / bareGram, "x", "our call / bare call on the same route");
+            report.Add("spectra", "ours_vs_dgesdd", bareSvd / ours, "x", "> 1: the Gram route is faster than dgesdd");
+            report.Add("spectra", "managed", managed, "s", "Math.NET managed SVD");
+            report.Add("spectra", "native_over_managed", managed / ours, "x", "target >= 10");
+        }
+        finally
+        {
+            OpenBlasSpectralBackend.Threads = saved;
+        }
+    }
+
+    private static double Best(Action action, int repeats = 3)
+    {
+        action();
+        double best = double.MaxValue;
+        for (int r = 0; r < repeats; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            action();
+            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        }
+        return best;
+    }
+
+    /// <summary>Sorted eigenvalue-like values: a Marchenko-Pastur-like bulk with a power-law tail.</summary>
+    private static double[] SyntheticSpectrum(int n)
+    {
+        var rng = new Random(n);
+        return Enumerable.Range(0, n)
+            .Select(i => i < n * 0.85 ? 0.5 + rng.NextDouble() : Math.Pow(1 - rng.NextDouble(), -1 / 2.5))
+            .OrderBy(v => v)
+            .ToArray();
+    }
+
+    private void EnsureModel(string path, IReadOnlyList<(string Name, long[] Shape)> layout, string what)
+    {
+        long expected = 8 + layout.Sum(t => t.Shape.Aggregate(1L, (a, b) => a * b) * 4);
+        if (File.Exists(path) && new FileInfo(path).Length > expected)
+        {
+            return;
+        }
+        say($"generating the {what} ({expected / 1e6:F0} MB) in {path} ...");
+        BenchmarkModels.Write(path, layout);
+    }
+
+    private static double SpectrumFlops(string model)
+    {
+        using var reader = ModelOpener.Open(model);
+        double flops = 0;
+        foreach (var layer in Analyzer.Describe(reader, new AnalysisOptions()))
+        {
+            var (kh, kw) = layer.Kernel;
+            double big = Math.Max(layer.N, layer.M), k = Math.Min(layer.N, layer.M);
+            flops += kh * kw * ((big * k * k) + (4.0 / 3.0 * k * k * k));
+        }
+        return flops;
+    }
+
+    private sealed record AnalyzeRun(double Process, double Wall, double FitShare, long PeakRss, int Layers, JsonDocument Json);
+
+    private AnalyzeRun RunAnalyze(string model, string precision)
+    {
+        say($"ww analyze {Path.GetFileName(model)} --precision {precision} ...");
+        string json = Path.Combine(workDir, $"{Path.GetFileNameWithoutExtension(model)}-{precision}.json");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "ww.dll"), "analyze", model, "--precision", precision, "--json", json })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        psi.Environment["WW_REPORT_PEAK_RSS"] = "1";
+        var sw = Stopwatch.StartNew();
+        using var p = Process.Start(psi)!;
+        var stderrTask = p.StandardError.ReadToEndAsync();
+        p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        double process = sw.Elapsed.TotalSeconds;
+        string stderr = stderrTask.Result;
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"ww analyze exited with {p.ExitCode}: {stderr}");
+        }
+        long rss = stderr.Split('\n').Where(l => l.StartsWith("peak_rss_bytes=", StringComparison.Ordinal))
+            .Select(l => long.Parse(l["peak_rss_bytes=".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture)).Single();
+        var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var t = doc.RootElement.GetProperty("timings_seconds");
+        double sum = new[] { "read", "matrices", "spectra", "fit", "metrics" }.Sum(k => t.GetProperty(k).GetDouble());
+        return new AnalyzeRun(process, t.GetProperty("wall").GetDouble(), t.GetProperty("fit").GetDouble() / sum, rss,
+            doc.RootElement.GetProperty("layers").GetArrayLength(), doc);
+    }
+
+    private static double MaxRelativeError(JsonDocument reference, JsonDocument other, string column)
+    {
+        var a = reference.RootElement.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty(column).GetDouble()).ToArray();
+        var b = other.RootElement.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty(column).GetDouble()).ToArray();
+        return a.Zip(b).Max(p => Math.Abs((p.Second / p.First) - 1));
+    }
+}
