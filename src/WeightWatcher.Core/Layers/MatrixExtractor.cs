@@ -20,8 +20,10 @@ public static class MatrixExtractor
         var shape = layer.Tensor.Shape;
         if (layer.Type != LayerType.Conv2D)
         {
+            // A row-major rows x cols array is, unchanged, the column-major cols x rows transpose: the same
+            // singular values, no copy.
             int rows = (int)shape[0], cols = (int)shape[1];
-            return [RowMajorToMatrix(data, rows, cols)];
+            return [new WeightMatrix(cols, rows, data)];
         }
         var slices = new List<WeightMatrix>();
         var (kh, kw) = layer.Kernel;
@@ -105,18 +107,5 @@ public static class MatrixExtractor
             }
         }
         return new WeightMatrix(inCh, outCh, values);
-    }
-
-    private static WeightMatrix RowMajorToMatrix(double[] data, int rows, int cols)
-    {
-        var values = new double[rows * cols];
-        for (int r = 0; r < rows; r++)
-        {
-            for (int c = 0; c < cols; c++)
-            {
-                values[r + (c * rows)] = data[(r * cols) + c];
-            }
-        }
-        return new WeightMatrix(rows, cols, values);
     }
 }

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace WeightWatcher.Core.Tensors;
 
@@ -18,11 +20,17 @@ public static class ElementConverter
         }
         switch (type)
         {
+            case DType.F64 when BitConverter.IsLittleEndian:
+                MemoryMarshal.Cast<byte, double>(source).CopyTo(destination);
+                break;
             case DType.F64:
                 for (int i = 0; i < destination.Length; i++)
                 {
                     destination[i] = BinaryPrimitives.ReadDoubleLittleEndian(source.Slice(i * 8, 8));
                 }
+                break;
+            case DType.F32 when BitConverter.IsLittleEndian:
+                WidenFloats(MemoryMarshal.Cast<byte, float>(source), destination);
                 break;
             case DType.F32:
                 for (int i = 0; i < destination.Length; i++)
@@ -94,6 +102,25 @@ public static class ElementConverter
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(type));
+        }
+    }
+
+    /// <summary>float32 to float64, eight at a time where the hardware allows (the hot path of reading weights).</summary>
+    private static void WidenFloats(ReadOnlySpan<float> source, Span<double> destination)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= source.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var (lower, upper) = Vector256.Widen(Vector256.Create(source.Slice(i, Vector256<float>.Count)));
+                lower.CopyTo(destination.Slice(i, Vector256<double>.Count));
+                upper.CopyTo(destination.Slice(i + Vector256<double>.Count, Vector256<double>.Count));
+            }
+        }
+        for (; i < source.Length; i++)
+        {
+            destination[i] = source[i];
         }
     }
 }
