@@ -1,0 +1,191 @@
+using WeightWatcher.Core.Spectral;
+using WeightWatcher.Core.Tests.Support;
+
+namespace WeightWatcher.Core.Tests.Native;
+
+/// <summary>
+/// The LAPACK entry points of libMathNetNumericsOpenBLAS.so: MathNet's <c>?_svd_factor</c> and the
+/// project's values-only <c>ww_?svd_values</c> and <c>ww_?gram_eigvals</c>, against the managed provider.
+/// </summary>
+public sealed class NativeLapackTests
+{
+    public static readonly TheoryData<int, int> Shapes = new()
+    {
+        { 30, 12 },
+        { 12, 30 },
+        { 17, 17 },
+        { 1, 9 },
+        { 9, 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void DoubleSvdFactorWithVectorsReconstructsTheMatrix(int m, int n)
+    {
+        Backends.RequireNative();
+        var matrix = NativeTestData.Random(m, n, 100 + m + n);
+        var a = (double[])matrix.Values.Clone();
+        var s = new double[Math.Min(m, n)];
+        var u = new double[m * m];
+        var vt = new double[n * n];
+
+        Assert.Equal(0, NativeCalls.DSvdFactor(true, m, n, a, s, u, vt));
+
+        NativeTestData.AssertSorted(s, descending: true, "d_svd_factor values");
+        Assert.True(s[^1] >= 0);
+        double reconstruction = NativeTestData.NormwiseDifference(NativeTestData.Reconstruct(m, n, s, u, vt), matrix.Values);
+        Assert.True(reconstruction <= 1e-12, $"{m}x{n}: |U S V^T - A| / |A| = {reconstruction:E2}");
+        double uError = NativeTestData.OrthogonalityError(m, u);
+        double vError = NativeTestData.OrthogonalityError(n, vt);
+        Assert.True(uError <= 1e-12 && vError <= 1e-12, $"{m}x{n}: U orthogonality {uError:E2}, V^T orthogonality {vError:E2}");
+        double values = NativeTestData.NormwiseDifference(s, NativeTestData.ManagedValues(matrix));
+        Assert.True(values <= 1e-12, $"{m}x{n}: singular values differ from managed by {values:E2}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void DoubleSvdFactorWithoutVectorsGivesTheSameValuesAndLeavesUAndVAlone(int m, int n)
+    {
+        Backends.RequireNative();
+        var matrix = NativeTestData.Random(m, n, 200 + m + n);
+        var withVectors = new double[Math.Min(m, n)];
+        Assert.Equal(0, NativeCalls.DSvdFactor(true, m, n, (double[])matrix.Values.Clone(), withVectors, new double[m * m], new double[n * n]));
+
+        var s = new double[Math.Min(m, n)];
+        var u = Enumerable.Repeat(-7.0, m * m).ToArray();
+        var vt = Enumerable.Repeat(-7.0, n * n).ToArray();
+        Assert.Equal(0, NativeCalls.DSvdFactor(false, m, n, (double[])matrix.Values.Clone(), s, u, vt));
+
+        Assert.True(NativeTestData.NormwiseDifference(s, withVectors) <= 1e-13, $"{m}x{n}: values-only {string.Join(", ", s)} vs {string.Join(", ", withVectors)}");
+        Assert.All(u, x => Assert.Equal(-7.0, x));
+        Assert.All(vt, x => Assert.Equal(-7.0, x));
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void SingleSvdFactorReconstructsTheMatrixAndAgreesWithDouble(int m, int n)
+    {
+        Backends.RequireNative();
+        var matrix = NativeTestData.Random(m, n, 300 + m + n);
+        var a = NativeTestData.ToSingle(matrix.Values);
+        var s = new float[Math.Min(m, n)];
+        var u = new float[m * m];
+        var vt = new float[n * n];
+
+        Assert.Equal(0, NativeCalls.SSvdFactor(true, m, n, a, s, u, vt));
+
+        var sd = NativeTestData.ToDouble(s);
+        var ud = NativeTestData.ToDouble(u);
+        var vd = NativeTestData.ToDouble(vt);
+        double reconstruction = NativeTestData.NormwiseDifference(NativeTestData.Reconstruct(m, n, sd, ud, vd), matrix.Values);
+        Assert.True(reconstruction <= 1e-5, $"{m}x{n}: single |U S V^T - A| / |A| = {reconstruction:E2}");
+        Assert.True(NativeTestData.OrthogonalityError(m, ud) <= 1e-5 && NativeTestData.OrthogonalityError(n, vd) <= 1e-5, $"{m}x{n}: single U or V^T not orthogonal");
+        double values = NativeTestData.NormwiseDifference(sd, NativeTestData.ManagedValues(matrix));
+        Assert.True(values <= 1e-5, $"{m}x{n}: single singular values differ from managed by {values:E2}");
+
+        var valuesOnly = new float[Math.Min(m, n)];
+        Assert.Equal(0, NativeCalls.SSvdFactor(false, m, n, NativeTestData.ToSingle(matrix.Values), valuesOnly, new float[m * m], new float[n * n]));
+        Assert.True(NativeTestData.NormwiseDifference(NativeTestData.ToDouble(valuesOnly), sd) <= 1e-6);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void ValuesOnlySvdMatchesTheManagedProvider(int m, int n)
+    {
+        Backends.RequireNative();
+        var matrix = NativeTestData.Random(m, n, 400 + m + n);
+        var managed = NativeTestData.ManagedValues(matrix);
+
+        var s = new double[matrix.MinDim];
+        Assert.Equal(0, NativeCalls.DSvdValues(m, n, (double[])matrix.Values.Clone(), s));
+        var relative = NativeTestData.RelativeDifferences(s, managed);
+        Assert.True(relative.Max() <= 1e-12, $"{m}x{n}: ww_dsvd_values differs from managed by {relative.Max():E2} relative");
+
+        var s32 = new float[matrix.MinDim];
+        Assert.Equal(0, NativeCalls.SSvdValues(m, n, NativeTestData.ToSingle(matrix.Values), s32));
+        double single = NativeTestData.NormwiseDifference(NativeTestData.ToDouble(s32), managed);
+        Assert.True(single <= 1e-5, $"{m}x{n}: ww_ssvd_values differs from managed by {single:E2}");
+    }
+
+    [Theory]
+    [InlineData(60, 20)]
+    [InlineData(20, 60)]
+    [InlineData(25, 25)]
+    [InlineData(1, 40)]
+    [InlineData(40, 1)]
+    [InlineData(700, 300)] // k = 300: several 128-wide Gram tiles, off-diagonal ones included
+    [InlineData(300, 700)]
+    public void GramEigenvaluesAreTheAscendingSquaredSingularValues(int m, int n)
+    {
+        Backends.RequireNative();
+        var matrix = NativeTestData.Random(m, n, 500 + m + n);
+        var squared = NativeTestData.ManagedValues(matrix).Select(v => v * v).Reverse().ToArray();
+        var original = (double[])matrix.Values.Clone();
+
+        var w = new double[matrix.MinDim];
+        Assert.Equal(0, NativeCalls.DGramEigenvalues(m, n, matrix.Values, w));
+        Assert.Equal(original, matrix.Values); // the input is const
+        NativeTestData.AssertSorted(w, descending: false, $"{m}x{n} ww_dgram_eigvals");
+        // syevd's eigenvalues carry an absolute error of order eps * lambda_max.
+        double error = NativeTestData.NormwiseDifference(w, squared);
+        Assert.True(error <= 1e-12, $"{m}x{n}: ww_dgram_eigvals differs from s^2 by {error:E2} of lambda_max");
+
+        var w32 = new float[matrix.MinDim];
+        var a32 = NativeTestData.ToSingle(matrix.Values);
+        var a32Copy = (float[])a32.Clone();
+        Assert.Equal(0, NativeCalls.SGramEigenvalues(m, n, a32, w32));
+        Assert.Equal(a32Copy, a32);
+        var w32d = NativeTestData.ToDouble(w32);
+        NativeTestData.AssertSorted(w32d, descending: false, $"{m}x{n} ww_sgram_eigvals");
+        double errorSingle = NativeTestData.NormwiseDifference(w32d, squared);
+        Assert.True(errorSingle <= 1e-5, $"{m}x{n}: ww_sgram_eigvals differs from s^2 by {errorSingle:E2} of lambda_max");
+    }
+
+    [Fact]
+    public void LargerMatricesStillAgreeWithTheManagedProvider()
+    {
+        Backends.RequireNative();
+        // Large enough for blocked LAPACK code paths and multi-threaded BLAS kernels.
+        var matrix = NativeTestData.Random(400, 150, 600);
+        var managed = NativeTestData.ManagedValues(matrix);
+        var s = new double[150];
+        Assert.Equal(0, NativeCalls.DSvdValues(400, 150, (double[])matrix.Values.Clone(), s));
+        Assert.True(NativeTestData.RelativeDifferences(s, managed).Max() <= 1e-12);
+        var w = new double[150];
+        Assert.Equal(0, NativeCalls.DGramEigenvalues(400, 150, matrix.Values, w));
+        Assert.True(NativeTestData.NormwiseDifference(w, managed.Select(v => v * v).Reverse().ToArray()) <= 1e-12);
+    }
+
+    [Theory]
+    [InlineData(0, 6)]
+    [InlineData(6, 0)]
+    [InlineData(0, 0)]
+    public void EmptyMatricesSucceedWithNothingToCompute(int m, int n)
+    {
+        Backends.RequireNative();
+        // LAPACK rejects a leading dimension of 0, so the entry points must pass at least 1.
+        var none = Array.Empty<double>();
+        var noneSingle = Array.Empty<float>();
+        var one = new double[1];
+        var oneSingle = new float[1];
+        Assert.Equal(0, NativeCalls.DSvdValues(m, n, one, none));
+        Assert.Equal(0, NativeCalls.SSvdValues(m, n, oneSingle, noneSingle));
+        Assert.Equal(0, NativeCalls.DGramEigenvalues(m, n, one, none));
+        Assert.Equal(0, NativeCalls.SGramEigenvalues(m, n, oneSingle, noneSingle));
+        Assert.Equal(0, NativeCalls.DSvdFactor(false, m, n, one, none, new double[1], new double[1]));
+        Assert.Equal(0, NativeCalls.DSvdFactor(true, m, n, one, none, new double[Math.Max(1, m * m)], new double[Math.Max(1, n * n)]));
+        Assert.Equal(0, NativeCalls.SSvdFactor(true, m, n, oneSingle, noneSingle, new float[Math.Max(1, m * m)], new float[Math.Max(1, n * n)]));
+    }
+
+    [Fact]
+    public void NonFiniteInputIsReportedAsAnErrorCode()
+    {
+        Backends.RequireNative();
+        var a = NativeTestData.Gaussian(700, 20);
+        a[7] = double.NaN;
+        Assert.NotEqual(0, NativeCalls.DSvdValues(5, 4, (double[])a.Clone(), new double[4]));
+        Assert.NotEqual(0, NativeCalls.DGramEigenvalues(5, 4, a, new double[4]));
+        Assert.NotEqual(0, NativeCalls.SSvdValues(5, 4, NativeTestData.ToSingle(a), new float[4]));
+        Assert.NotEqual(0, NativeCalls.SGramEigenvalues(5, 4, NativeTestData.ToSingle(a), new float[4]));
+    }
+}
