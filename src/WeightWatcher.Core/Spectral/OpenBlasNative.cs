@@ -16,11 +16,12 @@ internal static unsafe partial class OpenBlasNative
     [LibraryImport(Library, EntryPoint = "query_capability")]
     public static partial int QueryCapability(int capability);
 
-    [LibraryImport(Library, EntryPoint = "get_build_config")]
-    public static partial nint BuildConfig();
+    // The native side returns heap copies; the UTF-8 marshaller frees them after reading.
+    [LibraryImport(Library, EntryPoint = "get_build_config", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial string? BuildConfig();
 
-    [LibraryImport(Library, EntryPoint = "get_cpu_core")]
-    public static partial nint CpuCore();
+    [LibraryImport(Library, EntryPoint = "get_cpu_core", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial string? CpuCore();
 
     [LibraryImport(Library, EntryPoint = "get_parallel_type")]
     public static partial int ParallelType();
@@ -72,6 +73,4 @@ internal static unsafe partial class OpenBlasNative
             return $"libMathNetNumericsOpenBLAS.so not loadable ({e.Message.Split('\n')[0]})";
         }
     });
-
-    public static string? Utf8(nint p) => p == 0 ? null : Marshal.PtrToStringUTF8(p);
 }

@@ -11,8 +11,11 @@ namespace WeightWatcher.Core.Spectral;
 /// </summary>
 public sealed unsafe class OpenBlasSpectralBackend : ISpectralBackend
 {
-    /// <summary>Default smallest lambda_min / lambda_max for which the Gram route is trusted (relative error ~ 1e-11 there).</summary>
+    /// <summary>Default smallest lambda_min / lambda_max for which the Gram route is trusted in double precision (relative error ~ 1e-11 there).</summary>
     public const double DefaultGramConditionLimit = 1e-4;
+
+    /// <summary>The same limit in single precision, where eps is 6e-8: keeps the smallest eigenvalues within ~1e-5.</summary>
+    public const double SingleGramConditionLimit = 1e-2;
 
     private const double FitThreshold = 1e-5;
     private long _gramCount;
@@ -21,8 +24,8 @@ public sealed unsafe class OpenBlasSpectralBackend : ISpectralBackend
     /// <summary>Creates the backend; throws when the native library cannot be loaded.</summary>
     /// <param name="precision">Double (reference semantics) or single precision.</param>
     /// <param name="useGramRoute">False forces <c>gesdd</c> for every matrix.</param>
-    /// <param name="gramConditionLimit">See <see cref="GramConditionLimit"/>.</param>
-    public OpenBlasSpectralBackend(SpectralPrecision precision = SpectralPrecision.Double, bool useGramRoute = true, double gramConditionLimit = DefaultGramConditionLimit)
+    /// <param name="gramConditionLimit">See <see cref="GramConditionLimit"/>; default by precision.</param>
+    public OpenBlasSpectralBackend(SpectralPrecision precision = SpectralPrecision.Double, bool useGramRoute = true, double? gramConditionLimit = null)
     {
         if (OpenBlasNative.LoadError.Value is { } error)
         {
@@ -30,7 +33,7 @@ public sealed unsafe class OpenBlasSpectralBackend : ISpectralBackend
         }
         Precision = precision;
         UseGramRoute = useGramRoute;
-        GramConditionLimit = gramConditionLimit;
+        GramConditionLimit = gramConditionLimit ?? (precision == SpectralPrecision.Double ? DefaultGramConditionLimit : SingleGramConditionLimit);
     }
 
     /// <summary>True when the native library loads and passes its handshake.</summary>
@@ -40,10 +43,10 @@ public sealed unsafe class OpenBlasSpectralBackend : ISpectralBackend
     public static string? UnavailableReason => OpenBlasNative.LoadError.Value;
 
     /// <summary>OpenBLAS's build configuration string (version, core, threading).</summary>
-    public static string? BuildConfig => IsAvailable ? OpenBlasNative.Utf8(OpenBlasNative.BuildConfig()) : null;
+    public static string? BuildConfig => IsAvailable ? OpenBlasNative.BuildConfig() : null;
 
     /// <summary>The CPU kernel OpenBLAS selected (e.g. Haswell).</summary>
-    public static string? CpuCore => IsAvailable ? OpenBlasNative.Utf8(OpenBlasNative.CpuCore()) : null;
+    public static string? CpuCore => IsAvailable ? OpenBlasNative.CpuCore() : null;
 
     /// <summary>Threads one OpenBLAS call may use.</summary>
     public static int Threads

@@ -34,8 +34,8 @@ public sealed class NativeControlAndBlasTests
     public void BuildConfigCpuCoreAndParallelTypeDescribeOpenBlas()
     {
         Backends.RequireNative();
-        string? config = OpenBlasNative.Utf8(OpenBlasNative.BuildConfig());
-        string? core = OpenBlasNative.Utf8(OpenBlasNative.CpuCore());
+        string? config = OpenBlasNative.BuildConfig();
+        string? core = OpenBlasNative.CpuCore();
         int parallel = OpenBlasNative.ParallelType();
         TestContext.Current.SendDiagnosticMessage($"OpenBLAS config '{config}', core '{core}', parallel type {parallel}");
         Assert.NotNull(config);
