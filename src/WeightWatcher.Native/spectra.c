@@ -4,7 +4,7 @@
  *
  *  ww_?svd_values   singular values of a (m x n, column-major, destroyed), descending: ?gesdd, jobz 'N'.
  *  ww_?gram_eigvals eigenvalues (ascending) of the smaller Gram matrix (A^T A or A A^T) of a: tiled ?gemm
- *                   then ?syevd_2stage, jobz 'N'. About 4x fewer operations than gesdd on a wide matrix, but the
+ *                   then ?syevd, jobz 'N'. About 4x fewer operations than gesdd on a wide matrix, but the
  *                   eigenvalues carry an absolute error near eps * lambda_max, so the caller must check
  *                   the conditioning and fall back to ?svd_values when small eigenvalues matter.
  */
@@ -89,8 +89,8 @@ static void sgram_upper(const int m, const int n, const float a[], float g[], co
     }
 }
 
-/* Eigenvalues, ascending, of the Gram matrix: the two-stage reduction (full -> band -> tridiagonal) is
- * faster than dsyevd's one-stage dsytrd for values only, with the same backward stability. */
+/* Eigenvalues, ascending, of the Gram matrix: dsyevd without vectors is dsytrd + dsterf. Measured on this
+ * machine type (n = 768, one thread) it beats the two-stage reduction (dsyevd_2stage) by about a third. */
 WW_EXPORT int ww_dgram_eigvals(const int m, const int n, const double a[], double w[])
 {
     const int k = m < n ? m : n;
@@ -104,7 +104,7 @@ WW_EXPORT int ww_dgram_eigvals(const int m, const int n, const double a[], doubl
         return WW_ERR_NOMEM;
     }
     dgram_upper(m, n, a, g, k);
-    const int info = LAPACKE_dsyevd_2stage(LAPACK_COL_MAJOR, 'N', 'U', k, g, k, w);
+    const int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'N', 'U', k, g, k, w);
     free(g);
     return info;
 }
@@ -122,7 +122,7 @@ WW_EXPORT int ww_sgram_eigvals(const int m, const int n, const float a[], float 
         return WW_ERR_NOMEM;
     }
     sgram_upper(m, n, a, g, k);
-    const int info = LAPACKE_ssyevd_2stage(LAPACK_COL_MAJOR, 'N', 'U', k, g, k, w);
+    const int info = LAPACKE_ssyevd(LAPACK_COL_MAJOR, 'N', 'U', k, g, k, w);
     free(g);
     return info;
 }

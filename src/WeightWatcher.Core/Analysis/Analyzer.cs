@@ -15,12 +15,14 @@ public sealed class Analyzer
 {
     private readonly EsdCalculator _esd;
     private readonly int _parallelism;
+    private readonly TensorBufferPool _buffers;
 
     /// <summary>Creates an analyzer over <paramref name="backend"/>, running up to <paramref name="parallelism"/> layers at once.</summary>
     public Analyzer(ISpectralBackend backend, int parallelism = 0)
     {
         _esd = new EsdCalculator(backend);
         _parallelism = parallelism > 0 ? parallelism : Environment.ProcessorCount;
+        _buffers = new TensorBufferPool(perLength: _parallelism, budgetBytes: 1L << 30);
     }
 
     /// <summary>The layers that <see cref="Analyze"/> would analyze, without any SVD.</summary>
@@ -84,16 +86,30 @@ public sealed class Analyzer
     {
         var tensor = rows[0].Tensor;
         long start = StageClock.Now;
-        var data = model.ReadTensor(tensor);
-        clock.AddRead(start);
-        for (long i = 0; i < data.LongLength; i++)
+        long count = tensor.ElementCount;
+        if (count < 0 || count > Formats.ReaderLimits.MaxTensorElements)
         {
-            if (!double.IsFinite(data[i]))
-            {
-                throw new LayerAnalysisException($"{tensor.SourceFile}: tensor '{tensor.Name}': weights contain {(double.IsNaN(data[i]) ? "NaN" : "infinite")} values (first at flat index {i}); layer skipped");
-            }
+            throw new ModelFormatException(tensor.SourceFile, tensor.Name, $"shape {tensor.ShapeText} is too large to analyze");
         }
-        return rows.Select(r => AnalyzeRow(r, data, options, clock)).ToList();
+        var data = _buffers.Rent((int)count);
+        try
+        {
+            model.ReadTensor(tensor, data);
+            clock.AddRead(start);
+            for (long i = 0; i < data.LongLength; i++)
+            {
+                if (!double.IsFinite(data[i]))
+                {
+                    throw new LayerAnalysisException($"{tensor.SourceFile}: tensor '{tensor.Name}': weights contain {(double.IsNaN(data[i]) ? "NaN" : "infinite")} values (first at flat index {i}); layer skipped");
+                }
+            }
+            return rows.Select(r => AnalyzeRow(r, data, options, clock)).ToList();
+        }
+        finally
+        {
+            // Nothing analyzed keeps a reference to the tensor's elements (results hold only eigenvalues).
+            _buffers.Return(data);
+        }
     }
 
     private LayerResult AnalyzeRow(LayerInfo layer, double[] data, AnalysisOptions options, StageClock clock)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Win32.SafeHandles;
 using WeightWatcher.Core.Tensors;
 
@@ -30,8 +31,28 @@ internal sealed class FileRangeReader : IDisposable
         }
     }
 
-    /// <summary>Reads a tensor's byte range in chunks, widening each chunk into the result array.</summary>
+    /// <summary>Reads a tensor's byte range in chunks, widening each chunk into a new array.</summary>
     public double[] ReadAsDouble(TensorInfo t)
+    {
+        long count = CheckRange(t);
+        // Every element is overwritten, so the array need not be zeroed first.
+        var result = GC.AllocateUninitializedArray<double>((int)count);
+        ReadInto(t, result);
+        return result;
+    }
+
+    /// <summary>Reads a tensor's byte range in chunks, widening each chunk into <paramref name="destination"/>.</summary>
+    public void ReadAsDouble(TensorInfo t, Span<double> destination)
+    {
+        long count = CheckRange(t);
+        if (destination.Length != count)
+        {
+            throw new ArgumentException($"destination holds {destination.Length} elements, tensor '{t.Name}' has {count}", nameof(destination));
+        }
+        ReadInto(t, destination);
+    }
+
+    private long CheckRange(TensorInfo t)
     {
         long count = TensorSizeGuard.CheckedElementCount(t);
         // Check that the bytes exist before allocating for them (the file may have shrunk since opening).
@@ -40,18 +61,28 @@ internal sealed class FileRangeReader : IDisposable
         {
             throw new ModelFormatException(t.SourceFile, t.Name, $"byte range [{t.Offset}, {t.Offset + t.ByteLength}) lies beyond the end of the file ({fileLength} bytes)");
         }
-        var result = new double[count];
+        return count;
+    }
+
+    private void ReadInto(TensorInfo t, Span<double> destination)
+    {
         int size = DTypes.SizeOf(t.DType);
         int perChunk = Math.Max(1, ChunkBytes / size);
-        var buffer = new byte[Math.Min((long)perChunk * size, t.ByteLength)];
-        for (long start = 0; start < count; start += perChunk)
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)perChunk * size, Math.Max(t.ByteLength, 1)));
+        try
         {
-            int n = (int)Math.Min(perChunk, count - start);
-            var span = buffer.AsSpan(0, n * size);
-            ReadExactly(t.SourceFile, t.Offset + start * size, span);
-            ElementConverter.ToDouble(span, t.DType, result.AsSpan((int)start, n));
+            for (long start = 0; start < destination.Length; start += perChunk)
+            {
+                int n = (int)Math.Min(perChunk, destination.Length - start);
+                var span = buffer.AsSpan(0, n * size);
+                ReadExactly(t.SourceFile, t.Offset + start * size, span);
+                ElementConverter.ToDouble(span, t.DType, destination.Slice((int)start, n));
+            }
         }
-        return result;
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private SafeFileHandle Handle(string file)

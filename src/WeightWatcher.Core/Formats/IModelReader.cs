@@ -20,4 +20,11 @@ public interface IModelReader : IDisposable
     /// <summary>Reads one tensor's elements, widened to double, in row-major order of its shape.</summary>
     /// <exception cref="ModelFormatException">The bytes cannot be read as the header claims.</exception>
     double[] ReadTensor(TensorInfo tensor);
+
+    /// <summary>
+    /// Reads one tensor's elements into <paramref name="destination"/> (exactly its element count long),
+    /// so that callers can reuse buffers across tensors.
+    /// </summary>
+    /// <exception cref="ModelFormatException">The bytes cannot be read as the header claims.</exception>
+    void ReadTensor(TensorInfo tensor, Span<double> destination) => ReadTensor(tensor).CopyTo(destination);
 }

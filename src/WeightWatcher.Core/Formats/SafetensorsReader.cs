@@ -163,5 +163,8 @@ public sealed class SafetensorsReader : IModelReader
     public double[] ReadTensor(TensorInfo tensor) => _io.ReadAsDouble(tensor);
 
     /// <inheritdoc />
+    public void ReadTensor(TensorInfo tensor, Span<double> destination) => _io.ReadAsDouble(tensor, destination);
+
+    /// <inheritdoc />
     public void Dispose() => _io.Dispose();
 }
