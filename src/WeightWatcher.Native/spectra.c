@@ -36,96 +36,59 @@ WW_EXPORT int ww_ssvd_values(const int m, const int n, float a[], float s[])
 
 /*
  * Upper triangle of the Gram matrix A^T A (k = n) or A A^T (k = m) of a column-major m x n matrix, by
- * dgemm on 128-wide tiles of the upper triangle: OpenBLAS's dsyrk runs at about a third of its dgemm
- * rate, and tiling keeps dgemm's speed while doing little more than the symmetric half of the work.
+ * ?gemm on 128-wide tiles of the upper triangle: OpenBLAS's ?syrk runs at about a third of its ?gemm
+ * rate, and tiling keeps ?gemm's speed while doing little more than the symmetric half of the work.
+ * Then its eigenvalues, ascending: ?syevd without vectors is ?sytrd + ?sterf; measured on this machine
+ * type (n = 768, one thread) it beats the two-stage reduction (?syevd_2stage) by about a third.
+ * One definition serves both precisions.
  */
 #define WW_GRAM_TILE 128
 
-static void dgram_upper(const int m, const int n, const double a[], double g[], const int k)
-{
-    for (int j0 = 0; j0 < k; j0 += WW_GRAM_TILE)
-    {
-        const int jb = k - j0 < WW_GRAM_TILE ? k - j0 : WW_GRAM_TILE;
-        for (int i0 = 0; i0 <= j0; i0 += WW_GRAM_TILE)
-        {
-            const int ib = k - i0 < WW_GRAM_TILE ? k - i0 : WW_GRAM_TILE;
-            double *tile = g + i0 + (size_t)j0 * k;
-            if (m >= n)
-            {
-                /* columns i0.., j0.. of A: (A^T A)[i, j] = a_i . a_j */
-                cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, ib, jb, m, 1.0,
-                            a + (size_t)i0 * m, m, a + (size_t)j0 * m, m, 0.0, tile, k);
-            }
-            else
-            {
-                /* rows i0.., j0.. of A: (A A^T)[i, j] = row_i . row_j */
-                cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, ib, jb, n, 1.0,
-                            a + i0, m, a + j0, m, 0.0, tile, k);
-            }
-        }
+#define WW_DEFINE_GRAM(NAME, T, GEMM, SYEVD)                                                               \
+    static void NAME##_upper(const int m, const int n, const T a[], T g[], const int k)                    \
+    {                                                                                                      \
+        for (int j0 = 0; j0 < k; j0 += WW_GRAM_TILE)                                                       \
+        {                                                                                                  \
+            const int jb = k - j0 < WW_GRAM_TILE ? k - j0 : WW_GRAM_TILE;                                  \
+            for (int i0 = 0; i0 <= j0; i0 += WW_GRAM_TILE)                                                 \
+            {                                                                                              \
+                const int ib = k - i0 < WW_GRAM_TILE ? k - i0 : WW_GRAM_TILE;                              \
+                T *tile = g + i0 + (size_t)j0 * k;                                                         \
+                if (m >= n) /* columns of A: (A^T A)[i, j] = a_i . a_j */                                  \
+                {                                                                                          \
+                    GEMM(CblasColMajor, CblasTrans, CblasNoTrans, ib, jb, m, 1,                            \
+                         a + (size_t)i0 * m, m, a + (size_t)j0 * m, m, 0, tile, k);                        \
+                }                                                                                          \
+                else /* rows of A: (A A^T)[i, j] = row_i . row_j */                                        \
+                {                                                                                          \
+                    GEMM(CblasColMajor, CblasNoTrans, CblasTrans, ib, jb, n, 1, a + i0, m, a + j0, m,      \
+                         0, tile, k);                                                                      \
+                }                                                                                          \
+            }                                                                                              \
+        }                                                                                                  \
+    }                                                                                                      \
+                                                                                                           \
+    WW_EXPORT int NAME##_eigvals(const int m, const int n, const T a[], T w[])                             \
+    {                                                                                                      \
+        const int k = m < n ? m : n;                                                                       \
+        if (k <= 0)                                                                                        \
+        {                                                                                                  \
+            /* empty: nothing to compute; a negative size is a bad argument */                             \
+            return k < 0 ? -(m < 0 ? 1 : 2) : 0;                                                           \
+        }                                                                                                  \
+        T *g = malloc((size_t)k * (size_t)k * sizeof(T));                                                  \
+        if (g == NULL)                                                                                     \
+        {                                                                                                  \
+            return WW_ERR_NOMEM;                                                                           \
+        }                                                                                                  \
+        NAME##_upper(m, n, a, g, k);                                                                       \
+        const int info = SYEVD(LAPACK_COL_MAJOR, 'N', 'U', k, g, k, w);                                    \
+        free(g);                                                                                           \
+        return info;                                                                                       \
     }
-}
 
-static void sgram_upper(const int m, const int n, const float a[], float g[], const int k)
-{
-    for (int j0 = 0; j0 < k; j0 += WW_GRAM_TILE)
-    {
-        const int jb = k - j0 < WW_GRAM_TILE ? k - j0 : WW_GRAM_TILE;
-        for (int i0 = 0; i0 <= j0; i0 += WW_GRAM_TILE)
-        {
-            const int ib = k - i0 < WW_GRAM_TILE ? k - i0 : WW_GRAM_TILE;
-            float *tile = g + i0 + (size_t)j0 * k;
-            if (m >= n)
-            {
-                cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, ib, jb, m, 1.0f,
-                            a + (size_t)i0 * m, m, a + (size_t)j0 * m, m, 0.0f, tile, k);
-            }
-            else
-            {
-                cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, ib, jb, n, 1.0f,
-                            a + i0, m, a + j0, m, 0.0f, tile, k);
-            }
-        }
-    }
-}
-
-/* Eigenvalues, ascending, of the Gram matrix: dsyevd without vectors is dsytrd + dsterf. Measured on this
- * machine type (n = 768, one thread) it beats the two-stage reduction (dsyevd_2stage) by about a third. */
-WW_EXPORT int ww_dgram_eigvals(const int m, const int n, const double a[], double w[])
-{
-    const int k = m < n ? m : n;
-    if (k <= 0)
-    {
-        return k < 0 ? -(m < 0 ? 1 : 2) : 0; /* empty: nothing to compute; a negative size is a bad argument */
-    }
-    double *g = malloc((size_t)k * (size_t)k * sizeof(double));
-    if (g == NULL)
-    {
-        return WW_ERR_NOMEM;
-    }
-    dgram_upper(m, n, a, g, k);
-    const int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'N', 'U', k, g, k, w);
-    free(g);
-    return info;
-}
-
-WW_EXPORT int ww_sgram_eigvals(const int m, const int n, const float a[], float w[])
-{
-    const int k = m < n ? m : n;
-    if (k <= 0)
-    {
-        return k < 0 ? -(m < 0 ? 1 : 2) : 0;
-    }
-    float *g = malloc((size_t)k * (size_t)k * sizeof(float));
-    if (g == NULL)
-    {
-        return WW_ERR_NOMEM;
-    }
-    sgram_upper(m, n, a, g, k);
-    const int info = LAPACKE_ssyevd(LAPACK_COL_MAJOR, 'N', 'U', k, g, k, w);
-    free(g);
-    return info;
-}
+WW_DEFINE_GRAM(ww_dgram, double, cblas_dgemm, LAPACKE_dsyevd)
+WW_DEFINE_GRAM(ww_sgram, float, cblas_sgemm, LAPACKE_ssyevd)
 
 /* Threads OpenBLAS uses for one call; the analyzer sets 1 and runs layers concurrently instead. */
 WW_EXPORT int ww_get_num_threads(void)

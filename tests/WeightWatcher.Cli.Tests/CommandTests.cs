@@ -3,6 +3,7 @@ using System.Text.Json;
 using WeightWatcher.Core.Analysis;
 using WeightWatcher.Core.Formats;
 using WeightWatcher.Core.Synthetic;
+using WeightWatcher.Core.Tests.Support;
 
 namespace WeightWatcher.Cli.Tests;
 
