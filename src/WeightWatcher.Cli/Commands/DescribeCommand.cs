@@ -26,7 +26,7 @@ internal static class DescribeCommand
         var columns = LayerTable.DescribeColumns(options);
         var rows = layers.Select(l => columns.Select(c => LayerTable.DescribeValue(l, c)).ToArray()).ToList();
         Console.Write(ConsoleTable.Render(columns, rows));
-        int skipped = LayerEnumerator.EnumerateAll(source.Reader.Tensors).Count - layers.Select(l => l.LayerId).Distinct().Count();
+        int skipped = LayerEnumerator.EnumerateAll(source.Reader).Count - layers.Select(l => l.LayerId).Distinct().Count();
         Console.WriteLine($"{layers.Count} rows; {source.Reader.Tensors.Count} tensors; {skipped} weight tensors skipped by type or filters");
         if (csv is not null)
         {

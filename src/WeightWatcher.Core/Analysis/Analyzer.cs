@@ -29,7 +29,7 @@ public sealed class Analyzer
     public static IReadOnlyList<LayerInfo> Describe(IModelReader model, AnalysisOptions options)
     {
         ThrowIfInvalid(options);
-        return LayerEnumerator.EnumerateSupported(model.Tensors, options);
+        return LayerEnumerator.EnumerateSupported(model, options);
     }
 
     /// <summary>Analyzes every supported layer of <paramref name="model"/>.</summary>
@@ -38,7 +38,7 @@ public sealed class Analyzer
         ThrowIfInvalid(options);
         var wall = System.Diagnostics.Stopwatch.StartNew();
         var clock = new StageClock();
-        var rows = LayerEnumerator.EnumerateSupported(model.Tensors, options);
+        var rows = LayerEnumerator.EnumerateSupported(model, options);
         // One work item per tensor: with pool=false all slices of a conv share one read.
         var units = rows.GroupBy(r => r.LayerId).Select(g => g.ToList()).ToList();
         var results = new List<LayerResult>[units.Count];
@@ -69,7 +69,7 @@ public sealed class Analyzer
     /// </summary>
     public EsdResult GetEsd(IModelReader model, string layer, AnalysisOptions options)
     {
-        var all = LayerEnumerator.EnumerateAll(model.Tensors);
+        var all = LayerEnumerator.EnumerateAll(model);
         var match = all.FirstOrDefault(l => l.Name == layer)
             ?? (int.TryParse(layer, out int id) ? all.FirstOrDefault(l => l.LayerId == id) : null)
             ?? throw new ModelFormatException(model.ModelPath, layer, "no such layer (give a layer id or name; see `ww describe`)");

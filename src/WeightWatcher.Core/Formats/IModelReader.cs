@@ -27,4 +27,11 @@ public interface IModelReader : IDisposable
     /// </summary>
     /// <exception cref="ModelFormatException">The bytes cannot be read as the header claims.</exception>
     void ReadTensor(TensorInfo tensor, Span<double> destination) => ReadTensor(tensor).CopyTo(destination);
+
+    /// <summary>
+    /// The layers as the reference enumerates this format, when that differs from the state-dict rules
+    /// (ONNX, Keras, TF.js layers); null (the default) means: apply the state-dict rules to
+    /// <see cref="Tensors"/>.
+    /// </summary>
+    IReadOnlyList<Layers.LayerCandidate>? DeclaredLayers => null;
 }

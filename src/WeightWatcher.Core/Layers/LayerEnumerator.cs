@@ -1,16 +1,42 @@
 using WeightWatcher.Core.Analysis;
+using WeightWatcher.Core.Formats;
 using WeightWatcher.Core.Tensors;
 
 namespace WeightWatcher.Core.Layers;
 
 /// <summary>
-/// Turns a model's tensor headers into the layers the reference would analyze, for state-dict-like
-/// inputs (safetensors, numpy): ids from 1 counting every <c>.weight</c> key, typing by rank, the
-/// <c>layers</c> filter, then <c>min_evals</c>, <c>max_evals</c> and <c>max_N</c>.
+/// Turns a model's tensor headers into the layers the reference would analyze. State-dict-like inputs
+/// (safetensors, numpy, PyTorch): ids from 1 counting every <c>.weight</c> key, typing by rank. Readers
+/// of other conventions declare their layers (<see cref="IModelReader.DeclaredLayers"/>). Then, for all:
+/// the <c>layers</c> filter, <c>min_evals</c>, <c>max_evals</c> and <c>max_N</c>.
 /// </summary>
 public static class LayerEnumerator
 {
     private const string WeightSuffix = ".weight";
+
+    /// <summary>Every weight-like layer of <paramref name="model"/> with its id and type, supported or not.</summary>
+    public static IReadOnlyList<LayerInfo> EnumerateAll(IModelReader model) =>
+        model.DeclaredLayers is { } declared ? declared.Select(Describe).ToList() : EnumerateAll(model.Tensors);
+
+    /// <summary>The layers (or conv slices, when <c>pool=false</c>) of <paramref name="model"/> that pass every filter.</summary>
+    public static IReadOnlyList<LayerInfo> EnumerateSupported(IModelReader model, AnalysisOptions options) =>
+        Supported(EnumerateAll(model), options);
+
+    /// <summary>Types a declared layer and computes N, M and rf from its weight's shape.</summary>
+    public static LayerInfo Describe(LayerCandidate c)
+    {
+        if (c.Weight is null)
+        {
+            return new LayerInfo(c.LayerId, c.Name, c.LongName, LayerType.Unknown, new TensorInfo(c.Name, DType.F32, [], "", 0, 0), 0, 0, 1);
+        }
+        var byShape = Describe(c.LayerId, c.Name, c.Weight) with { LongName = c.LongName };
+        if (byShape.Type == LayerType.Unknown || c.Type is LayerType.Unknown or LayerType.Norm or LayerType.Flattened)
+        {
+            return byShape with { Type = c.Type is LayerType.Norm or LayerType.Flattened ? c.Type : LayerType.Unknown };
+        }
+        // The framework's type names a 2-D weight (dense, conv1d, embedding); a 4-D kernel is a Conv2D.
+        return byShape.Type == LayerType.Conv2D ? byShape : byShape with { Type = c.Type };
+    }
 
     /// <summary>Every weight-like tensor with its id and type, supported or not.</summary>
     public static IReadOnlyList<LayerInfo> EnumerateAll(IReadOnlyList<TensorInfo> tensors)
@@ -33,11 +59,14 @@ public static class LayerEnumerator
     }
 
     /// <summary>The layers (or conv slices, when <c>pool=false</c>) that pass every filter, in id order.</summary>
-    public static IReadOnlyList<LayerInfo> EnumerateSupported(IReadOnlyList<TensorInfo> tensors, AnalysisOptions options)
+    public static IReadOnlyList<LayerInfo> EnumerateSupported(IReadOnlyList<TensorInfo> tensors, AnalysisOptions options) =>
+        Supported(EnumerateAll(tensors), options);
+
+    private static IReadOnlyList<LayerInfo> Supported(IReadOnlyList<LayerInfo> all, AnalysisOptions options)
     {
         var selection = new LayerSelection(options.Layers);
         var result = new List<LayerInfo>();
-        foreach (var layer in EnumerateAll(tensors))
+        foreach (var layer in all)
         {
             if (!IsSupported(layer, options, selection))
             {
