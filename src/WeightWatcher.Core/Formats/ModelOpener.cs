@@ -24,7 +24,7 @@ public static class ModelOpener
         {
             ModelFileKind.Safetensors => SafetensorsReader.OpenFile(path),
             ModelFileKind.Npy => NumpyReader.OpenNpy(path),
-            ModelFileKind.Zip => NumpyReader.OpenNpz(path),
+            ModelFileKind.Zip => OpenZip(path),
             _ => throw new ModelFormatException(path, null, "unrecognised model format (expected safetensors, .npy or .npz content)"),
         };
     }
@@ -56,6 +56,15 @@ public static class ModelOpener
             return ModelFileKind.Safetensors;
         }
         return ModelFileKind.Unknown;
+    }
+
+    /// <summary>
+    /// Zip containers are told apart by their entries: numpy archives hold <c>*.npy</c> entries (other zip
+    /// formats add their test of entries here, before the numpy fallback).
+    /// </summary>
+    private static IModelReader OpenZip(string path)
+    {
+        return NumpyReader.OpenNpz(path);
     }
 
     private static IModelReader OpenDirectory(string dir)
