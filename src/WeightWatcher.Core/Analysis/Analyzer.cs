@@ -51,9 +51,15 @@ public sealed class Analyzer
             {
                 results[u] = AnalyzeTensor(model, unit, options, clock);
             }
-            catch (Exception e) when (e is ModelFormatException or LayerAnalysisException or ArithmeticException or OutOfMemoryException)
+            catch (Exception e) when (e is ModelFormatException or LayerAnalysisException)
             {
                 failures[u] = new LayerFailure(unit[0], e.Message);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Whatever goes wrong inside one layer (a LAPACK error, memory, a bug) fails that layer only.
+                var t = unit[0].Tensor;
+                failures[u] = new LayerFailure(unit[0], $"{t.SourceFile}: tensor '{t.Name}': analysis failed: {e.GetType().Name}: {e.Message}");
             }
             progress?.Report(new AnalysisProgress(Interlocked.Increment(ref done), units.Count, unit[0].Name));
         });
