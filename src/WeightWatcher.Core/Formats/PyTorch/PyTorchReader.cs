@@ -1,0 +1,194 @@
+using WeightWatcher.Core.Tensors;
+
+namespace WeightWatcher.Core.Formats.PyTorch;
+
+/// <summary>
+/// A PyTorch model: a <c>torch.save</c> zip file (PyTorch 1.6 and later; <c>.pt</c>, <c>.pth</c>, <c>.bin</c>),
+/// a legacy (pre-1.6, non-zip) file such as the CIFAR ResNet <c>.th</c> checkpoints, or a Hugging Face
+/// directory of <c>.bin</c> shards with <c>pytorch_model.bin.index.json</c>. Pickles are read by
+/// <see cref="RestrictedUnpickler"/>, which never runs code. Tensors are exposed in the state dict's order
+/// (see <see cref="StateDictExtractor"/> for checkpoint unwrapping and the <c>'module.'</c> prefix).
+/// Contiguous tensors in plain byte ranges (stored zip entries, legacy files) are read by range like
+/// safetensors; strided views are gathered from the range their elements span; tensors in deflated zip
+/// entries are streamed.
+/// </summary>
+public sealed class PyTorchReader : IModelReader
+{
+    private readonly FileRangeReader _io = new();
+    private readonly Dictionary<TensorInfo, TorchTensorEntry> _entries = new(ReferenceEqualityComparer.Instance);
+
+    internal PyTorchReader(string path, string format, IReadOnlyList<TorchTensorEntry> entries)
+    {
+        ModelPath = path;
+        FormatName = format;
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var e in entries)
+        {
+            if (!names.Add(e.Info.Name))
+            {
+                throw new ModelFormatException(path, e.Info.Name, "the model holds this tensor more than once");
+            }
+            _entries[e.Info] = e;
+        }
+        Tensors = entries.Select(e => e.Info).ToList();
+    }
+
+    /// <inheritdoc />
+    public string ModelPath { get; }
+
+    /// <inheritdoc />
+    public string FormatName { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<TensorInfo> Tensors { get; }
+
+    /// <summary>Opens a PyTorch zip file (content starting with a zip local header and holding <c>*/data.pkl</c>).</summary>
+    /// <param name="file">The file.</param>
+    /// <param name="stripDataParallelPrefix">Remove a <c>'module.'</c> prefix that every tensor key carries (see <see cref="StateDictExtractor"/>).</param>
+    public static PyTorchReader OpenZip(string file, bool stripDataParallelPrefix = true) =>
+        new(file, "pytorch", Strip(TorchZipLoader.Load(file), stripDataParallelPrefix));
+
+    /// <summary>Opens a legacy (pre-1.6, non-zip) PyTorch file.</summary>
+    /// <param name="file">The file.</param>
+    /// <param name="stripDataParallelPrefix">Remove a <c>'module.'</c> prefix that every tensor key carries (see <see cref="StateDictExtractor"/>).</param>
+    public static PyTorchReader OpenLegacy(string file, bool stripDataParallelPrefix = true) =>
+        new(file, "pytorch-legacy", Strip(TorchLegacyLoader.Load(file), stripDataParallelPrefix));
+
+    /// <summary>Opens any single PyTorch file, zip or legacy, by its first bytes.</summary>
+    public static PyTorchReader OpenFile(string file, bool stripDataParallelPrefix = true) =>
+        TorchLegacyLoader.HasLegacyMagic(file) ? OpenLegacy(file, stripDataParallelPrefix) : OpenZip(file, stripDataParallelPrefix);
+
+    /// <summary>
+    /// Opens a Hugging Face directory through its <c>pytorch_model.bin.index.json</c>; see
+    /// <see cref="PyTorchShardedLoader"/> for the order of tensors and ids across shards.
+    /// </summary>
+    public static PyTorchReader OpenIndex(string directory, bool stripDataParallelPrefix = true) =>
+        new(directory, "pytorch-sharded", Strip(PyTorchShardedLoader.Load(directory), stripDataParallelPrefix));
+
+    private static List<TorchTensorEntry> Strip(List<TorchTensorEntry> entries, bool strip) =>
+        strip ? StateDictExtractor.StripDataParallelPrefix(entries) : entries;
+
+    /// <summary>
+    /// True when <paramref name="file"/> is a zip whose central directory lists a <c>&lt;name&gt;/data.pkl</c>
+    /// entry (a <c>torch.save</c> file); false for other zips and for files that are not readable zips.
+    /// </summary>
+    public static bool IsPyTorchZip(string file)
+    {
+        try
+        {
+            return TorchZipLoader.IsTorchZip(ZipDirectory.Read(file).Select(e => e.Name));
+        }
+        catch (ModelFormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>True when <paramref name="head"/>, the first bytes of a file, start a legacy PyTorch file (PROTO 2-5, then the magic number).</summary>
+    public static bool HasLegacyMagic(ReadOnlySpan<byte> head) => TorchLegacyLoader.HasLegacyMagic(head);
+
+    /// <inheritdoc />
+    public double[] ReadTensor(TensorInfo tensor)
+    {
+        long count = TensorSizeGuard.CheckedElementCount(tensor);
+        var result = GC.AllocateUninitializedArray<double>((int)count);
+        ReadTensor(tensor, result);
+        return result;
+    }
+
+    /// <inheritdoc />
+    public void ReadTensor(TensorInfo tensor, Span<double> destination)
+    {
+        if (!_entries.TryGetValue(tensor, out var entry))
+        {
+            throw new ArgumentException($"tensor '{tensor.Name}' does not belong to this model", nameof(tensor));
+        }
+        long count = TensorSizeGuard.CheckedElementCount(tensor);
+        if (destination.Length != count)
+        {
+            throw new ArgumentException($"destination holds {destination.Length} elements, tensor '{tensor.Name}' has {count}", nameof(destination));
+        }
+        if (count == 0)
+        {
+            return;
+        }
+        if (entry.Storage.DeflatedEntry is null && entry.View.IsContiguous)
+        {
+            _io.ReadAsDouble(tensor, destination);
+            return;
+        }
+        ReadSpanAndGather(entry, destination);
+    }
+
+    /// <summary>Reads the storage elements the view spans, then picks the view's elements in row-major order.</summary>
+    private void ReadSpanAndGather(TorchTensorEntry entry, Span<double> destination)
+    {
+        var view = entry.View;
+        var t = entry.Info;
+        long span = 1;
+        for (int k = 0; k < view.Shape.Length; k++)
+        {
+            span += (view.Shape[k] - 1) * view.Stride[k];
+        }
+        if (span > ReaderLimits.MaxTensorElements)
+        {
+            throw new ModelFormatException(t.SourceFile, t.Name, $"strided view spans {span} storage elements, more than the limit of {ReaderLimits.MaxTensorElements}");
+        }
+        int size = DTypes.SizeOf(t.DType);
+        var bytes = new byte[span * size];
+        if (entry.Storage.DeflatedEntry is { } zipEntry)
+        {
+            using var s = ZipDirectory.OpenEntry(t.SourceFile, zipEntry);
+            Skip(t.SourceFile, zipEntry, s, t.Offset);
+            ZipDirectory.ReadEntryExactly(t.SourceFile, zipEntry, s, bytes);
+        }
+        else
+        {
+            _io.ReadExactly(t.SourceFile, t.Offset, bytes);
+        }
+        if (view.IsContiguous)
+        {
+            ElementConverter.ToDouble(bytes, t.DType, destination);
+            return;
+        }
+        var values = new double[span];
+        ElementConverter.ToDouble(bytes, t.DType, values);
+        Gather(values, view.Shape, view.Stride, destination);
+    }
+
+    private static void Skip(string file, ZipEntryInfo e, Stream s, long count)
+    {
+        var buffer = new byte[Math.Min(count, 1 << 20)];
+        while (count > 0)
+        {
+            int n = (int)Math.Min(count, buffer.Length);
+            ZipDirectory.ReadEntryExactly(file, e, s, buffer.AsSpan(0, n));
+            count -= n;
+        }
+    }
+
+    /// <summary>Copies the elements of a strided view of <paramref name="source"/> in row-major order.</summary>
+    internal static void Gather(ReadOnlySpan<double> source, long[] shape, long[] stride, Span<double> destination)
+    {
+        int rank = shape.Length;
+        var index = new long[rank];
+        long pos = 0;
+        for (int i = 0; i < destination.Length; i++)
+        {
+            destination[i] = source[(int)pos];
+            for (int k = rank - 1; k >= 0; k--)
+            {
+                if (++index[k] < shape[k])
+                {
+                    pos += stride[k];
+                    break;
+                }
+                pos -= (shape[k] - 1) * stride[k];
+                index[k] = 0;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _io.Dispose();
+}

@@ -1,0 +1,386 @@
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Text;
+
+namespace WeightWatcher.Core.Formats.PyTorch;
+
+/// <summary>
+/// A pickle reader (protocols 0 to 5) that builds only plain data: dicts, lists, tuples, strings, bytes,
+/// numbers, booleans, None, and the tensors, storages and containers whitelisted by
+/// <see cref="TorchGlobals"/>. It never imports or runs anything: every other global is refused with a
+/// <see cref="ModelFormatException"/> naming the file and the global. The stack, marks, memo, string
+/// lengths and nesting depth are bounded (<see cref="PickleLimits"/>), and claimed lengths are checked
+/// against the bytes that remain before anything is allocated. No code walks the built values recursively.
+/// </summary>
+public sealed class RestrictedUnpickler
+{
+    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
+
+    private readonly Stream _input;
+    private readonly string _file;
+    private readonly Func<object?, object?>? _persistentLoad;
+    private readonly List<object?> _stack = [];
+    private readonly Stack<int> _marks = new();
+    private readonly Dictionary<long, object?> _memo = [];
+
+    private RestrictedUnpickler(Stream input, string file, Func<object?, object?>? persistentLoad)
+    {
+        _input = input;
+        _file = file;
+        _persistentLoad = persistentLoad;
+    }
+
+    /// <summary>
+    /// Reads one pickle from the current position of <paramref name="input"/> up to and including its STOP
+    /// opcode, leaving the stream just after it.
+    /// </summary>
+    /// <param name="input">The bytes (ideally seekable, so that claimed lengths are checked before allocating).</param>
+    /// <param name="file">The file named in error messages.</param>
+    /// <param name="persistentLoad">Resolves persistent ids (PyTorch storages); null refuses them.</param>
+    /// <exception cref="ModelFormatException">The pickle is malformed, truncated, too large, or names a refused global.</exception>
+    public static object? Load(Stream input, string file, Func<object?, object?>? persistentLoad)
+    {
+        try
+        {
+            return new RestrictedUnpickler(input, file, persistentLoad).Run();
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new ModelFormatException(file, null, "pickle ends before its STOP opcode (file is truncated)", e);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new ModelFormatException(file, null, "pickle string is not valid UTF-8", e);
+        }
+        catch (IOException e)
+        {
+            throw new ModelFormatException(file, null, $"cannot read pickle: {e.Message}", e);
+        }
+    }
+
+    private object? Run()
+    {
+        while (true)
+        {
+            long at = _input.CanSeek ? _input.Position : -1;
+            int op = ReadByte();
+            switch (op)
+            {
+                case 0x80: // PROTO
+                    int proto = ReadByte();
+                    if (proto > 5)
+                    {
+                        throw Fail($"unsupported pickle protocol {proto}");
+                    }
+                    break;
+                case 0x95: Read(8); break; // FRAME: a length hint only
+                case '.': // STOP
+                    if (_stack.Count == 0)
+                    {
+                        throw Fail("pickle STOP with an empty stack");
+                    }
+                    return _stack[^1];
+                case '(': if (_marks.Count >= PickleLimits.MaxMarks) { throw Fail($"more than {PickleLimits.MaxMarks} open marks"); } _marks.Push(_stack.Count); break;
+                case '0': Pop(); break;
+                case '1': PopMark(); break;
+                case '2': Push(Peek()); break;
+                case 'N': Push(null); break;
+                case 0x88: Push(true); break;
+                case 0x89: Push(false); break;
+                case 'I': Push(PickleText.ParseInt(_file, ReadLine())); break;
+                case 'J': Push((long)BinaryPrimitives.ReadInt32LittleEndian(Read(4))); break;
+                case 'K': Push((long)ReadByte()); break;
+                case 'M': Push((long)BinaryPrimitives.ReadUInt16LittleEndian(Read(2))); break;
+                case 'L': Push(PickleText.ParseLong(_file, ReadLine())); break;
+                case 0x8a: Push(ReadLong(ReadByte())); break;
+                case 0x8b: Push(ReadLong(ReadLength(4, PickleLimits.MaxLineBytes))); break;
+                case 'F': Push(PickleText.ParseFloat(_file, ReadLine())); break;
+                case 'G': Push(BinaryPrimitives.ReadDoubleBigEndian(Read(8))); break;
+                case 'S': Push(PickleText.ParseQuoted(_file, ReadLine())); break;
+                case 'V': Push(PickleText.ParseRawUnicode(_file, ReadLine())); break;
+                case 'T': Push(Encoding.Latin1.GetString(Read(ReadLength(4, PickleLimits.MaxStringBytes)))); break;
+                case 'U': Push(Encoding.Latin1.GetString(Read(ReadByte()))); break;
+                case 'X': Push(StrictUtf8.GetString(Read(ReadLength(4, PickleLimits.MaxStringBytes)))); break;
+                case 0x8c: Push(StrictUtf8.GetString(Read(ReadByte()))); break;
+                case 0x8d: Push(StrictUtf8.GetString(Read(ReadLength(8, PickleLimits.MaxStringBytes)))); break;
+                case 'B': Push(Read(ReadLength(4, PickleLimits.MaxStringBytes))); break;
+                case 'C': Push(Read(ReadByte())); break;
+                case 0x8e: case 0x96: Push(Read(ReadLength(8, PickleLimits.MaxStringBytes))); break;
+                case 0x98: break; // READONLY_BUFFER: no-op on bytes
+                case ']': Push(new PickleList()); break;
+                case ')': Push(new PickleTuple([])); break;
+                case '}': Push(new PickleDict()); break;
+                case 0x8f: Push(new PickleList()); break; // EMPTY_SET
+                case 'l': Push(NewList(PopMark())); break;
+                case 't': Push(NewTuple(PopMark())); break;
+                case 0x91: Push(NewList(PopMark())); break; // FROZENSET
+                case 0x85: Push(NewTuple([Pop()])); break;
+                case 0x86: { var b = Pop(); var a = Pop(); Push(NewTuple([a, b])); break; }
+                case 0x87: { var c = Pop(); var b = Pop(); var a = Pop(); Push(NewTuple([a, b, c])); break; }
+                case 'd': { var d = new PickleDict(); SetItems(d, PopMark()); Push(d); break; }
+                case 'a': { var v = Pop(); AddItems(Peek(), [v]); break; }
+                case 'e': case 0x90: { var items = PopMark(); AddItems(Peek(), items); break; }
+                case 's': { var v = Pop(); var k = Pop(); SetItems(Peek(), [k, v]); break; }
+                case 'u': { var items = PopMark(); SetItems(Peek(), items); break; }
+                case 'p': Memo(ParseMemoIndex(ReadLine()), Peek()); break;
+                case 'q': Memo(ReadByte(), Peek()); break;
+                case 'r': Memo(BinaryPrimitives.ReadUInt32LittleEndian(Read(4)), Peek()); break;
+                case 0x94: Memo(_memo.Count, Peek()); break;
+                case 'g': Push(Recall(ParseMemoIndex(ReadLine()))); break;
+                case 'h': Push(Recall(ReadByte())); break;
+                case 'j': Push(Recall(BinaryPrimitives.ReadUInt32LittleEndian(Read(4)))); break;
+                case 'c': { string module = ReadLine(); string name = ReadLine(); Push(TorchGlobals.Resolve(_file, module, name)); break; }
+                case 0x93: { var name = Pop(); var module = Pop(); Push(StackGlobal(module, name)); break; }
+                case 'i': { string module = ReadLine(); string name = ReadLine(); var cls = TorchGlobals.Resolve(_file, module, name); Push(TorchGlobals.Call(_file, cls, PopMark())); break; }
+                case 'o': { var items = PopMark(); if (items.Length == 0) { throw Fail("pickle OBJ without a class"); } Push(TorchGlobals.Call(_file, AsGlobal(items[0], "OBJ"), items[1..])); break; }
+                case 'R': { var args = Pop(); var f = Pop(); Push(TorchGlobals.Call(_file, AsGlobal(f, "REDUCE"), AsArgs(args, "REDUCE"))); break; }
+                case 0x81: { var args = Pop(); var cls = Pop(); Push(TorchGlobals.Call(_file, AsGlobal(cls, "NEWOBJ"), AsArgs(args, "NEWOBJ"))); break; }
+                case 0x92: { Pop(); var args = Pop(); var cls = Pop(); Push(TorchGlobals.Call(_file, AsGlobal(cls, "NEWOBJ_EX"), AsArgs(args, "NEWOBJ_EX"))); break; }
+                case 'b': Build(); break;
+                case 'P': Push(PersistentLoad(ReadLine())); break;
+                case 'Q': Push(PersistentLoad(Pop())); break;
+                case 0x82: case 0x83: case 0x84:
+                    throw Fail("pickle uses the copyreg extension registry (EXT opcodes), which is not allowed");
+                case 0x97:
+                    throw Fail("pickle asks for an out-of-band buffer (NEXT_BUFFER), which is not supported");
+                case -1:
+                    throw new EndOfStreamException();
+                default:
+                    throw Fail($"unknown pickle opcode 0x{op:x2}{(at >= 0 ? $" at byte {at}" : "")}");
+            }
+        }
+    }
+
+    private ModelFormatException Fail(string reason) => new(_file, null, reason);
+
+    private int ReadByte()
+    {
+        int b = _input.ReadByte();
+        return b < 0 ? throw new EndOfStreamException() : b;
+    }
+
+    private byte[] Read(int count)
+    {
+        if (_input.CanSeek && count > _input.Length - _input.Position)
+        {
+            throw Fail($"pickle claims {count} bytes at byte {_input.Position} but only {_input.Length - _input.Position} remain (file is truncated or corrupt)");
+        }
+        var buffer = new byte[count];
+        _input.ReadExactly(buffer);
+        return buffer;
+    }
+
+    private int ReadLength(int width, int limit)
+    {
+        var bytes = Read(width);
+        ulong n = width == 4 ? BinaryPrimitives.ReadUInt32LittleEndian(bytes) : BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        if (n > (ulong)limit)
+        {
+            throw Fail($"pickle claims an object of {n} bytes, more than the limit of {limit}");
+        }
+        return (int)n;
+    }
+
+    private object ReadLong(int byteCount)
+    {
+        if (byteCount > PickleLimits.MaxLineBytes)
+        {
+            throw Fail($"pickle integer of {byteCount} bytes exceeds the limit of {PickleLimits.MaxLineBytes}");
+        }
+        var big = new BigInteger(Read(byteCount), isUnsigned: false, isBigEndian: false);
+        return big >= long.MinValue && big <= long.MaxValue ? (object)(long)big : big;
+    }
+
+    private string ReadLine()
+    {
+        var bytes = new List<byte>();
+        while (true)
+        {
+            int b = ReadByte();
+            if (b == '\n')
+            {
+                break;
+            }
+            if (bytes.Count >= PickleLimits.MaxLineBytes)
+            {
+                throw Fail($"pickle text argument is longer than {PickleLimits.MaxLineBytes} bytes");
+            }
+            bytes.Add((byte)b);
+        }
+        if (bytes.Count > 0 && bytes[^1] == '\r')
+        {
+            bytes.RemoveAt(bytes.Count - 1);
+        }
+        return StrictUtf8.GetString(bytes.ToArray());
+    }
+
+    private long ParseMemoIndex(string line) =>
+        long.TryParse(line, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long v)
+            ? v
+            : throw Fail($"pickle memo index '{TorchGlobals.Printable(line)}' is not a number");
+
+    private void Push(object? value)
+    {
+        if (_stack.Count >= PickleLimits.MaxStack)
+        {
+            throw Fail($"pickle stack grows beyond {PickleLimits.MaxStack} items");
+        }
+        _stack.Add(value);
+    }
+
+    private object? Pop()
+    {
+        int floor = _marks.Count > 0 ? _marks.Peek() : 0;
+        if (_stack.Count <= floor)
+        {
+            throw Fail("pickle pops from an empty stack");
+        }
+        var v = _stack[^1];
+        _stack.RemoveAt(_stack.Count - 1);
+        return v;
+    }
+
+    private object? Peek()
+    {
+        int floor = _marks.Count > 0 ? _marks.Peek() : 0;
+        return _stack.Count > floor ? _stack[^1] : throw Fail("pickle reads from an empty stack");
+    }
+
+    private object?[] PopMark()
+    {
+        if (_marks.Count == 0)
+        {
+            throw Fail("pickle uses a MARK that was never set");
+        }
+        int mark = _marks.Pop();
+        var items = _stack.GetRange(mark, _stack.Count - mark).ToArray();
+        _stack.RemoveRange(mark, _stack.Count - mark);
+        return items;
+    }
+
+    private void Memo(long index, object? value)
+    {
+        if (index < 0)
+        {
+            throw Fail("pickle memo index is negative");
+        }
+        if (_memo.Count >= PickleLimits.MaxMemo && !_memo.ContainsKey(index))
+        {
+            throw Fail($"pickle memo grows beyond {PickleLimits.MaxMemo} entries");
+        }
+        _memo[index] = value;
+    }
+
+    private object? Recall(long index) =>
+        _memo.TryGetValue(index, out var v) ? v : throw Fail($"pickle refers to memo entry {index}, which was never stored");
+
+    private T Checked<T>(T container)
+        where T : PickleContainer
+    {
+        if (container.Depth > PickleLimits.MaxDepth)
+        {
+            throw Fail($"pickle nests containers deeper than {PickleLimits.MaxDepth} levels");
+        }
+        return container;
+    }
+
+    private PickleList NewList(object?[] items)
+    {
+        var list = new PickleList();
+        AddItems(list, items);
+        return list;
+    }
+
+    private PickleTuple NewTuple(object?[] items) => Checked(new PickleTuple(items));
+
+    private void AddItems(object? target, object?[] items)
+    {
+        if (target is not PickleList list)
+        {
+            throw Fail($"pickle appends to a {Describe(target)}, not a list");
+        }
+        if (list.Items.Count + items.Length > PickleLimits.MaxContainerItems)
+        {
+            throw Fail($"pickle list grows beyond {PickleLimits.MaxContainerItems} items");
+        }
+        foreach (var item in items)
+        {
+            list.Items.Add(item);
+            list.Include(item);
+        }
+        Checked(list);
+    }
+
+    private void SetItems(object? target, object?[] items)
+    {
+        if (target is not PickleDict dict)
+        {
+            throw Fail($"pickle sets items of a {Describe(target)}, not a dict");
+        }
+        if (items.Length % 2 != 0)
+        {
+            throw Fail("pickle SETITEMS has an odd number of items");
+        }
+        if (dict.Entries.Count + (items.Length / 2) > PickleLimits.MaxContainerItems)
+        {
+            throw Fail($"pickle dict grows beyond {PickleLimits.MaxContainerItems} items");
+        }
+        for (int i = 0; i < items.Length; i += 2)
+        {
+            dict.Set(items[i], items[i + 1]);
+        }
+        Checked(dict);
+    }
+
+    private PickleGlobal StackGlobal(object? module, object? name)
+    {
+        if (module is not string m || name is not string n)
+        {
+            throw Fail("pickle STACK_GLOBAL needs two strings (module and name)");
+        }
+        return TorchGlobals.Resolve(_file, m, n);
+    }
+
+    private PickleGlobal AsGlobal(object? value, string opcode) =>
+        value as PickleGlobal ?? throw Fail($"pickle {opcode} applied to a {Describe(value)}, which cannot be called");
+
+    private object?[] AsArgs(object? value, string opcode) =>
+        value is PickleTuple t ? t.Items : throw Fail($"pickle {opcode} arguments are a {Describe(value)}, not a tuple");
+
+    private void Build()
+    {
+        Pop(); // the state: attributes of an OrderedDict (_metadata) or a Parameter, not needed
+        var target = Peek();
+        if (target is not (PickleDict or TorchTensorRef))
+        {
+            throw Fail($"pickle BUILD on a {Describe(target)} is not allowed");
+        }
+    }
+
+    private object? PersistentLoad(object? pid)
+    {
+        if (_persistentLoad is null)
+        {
+            throw Fail("pickle holds a persistent id, which this file may not contain");
+        }
+        return _persistentLoad(pid);
+    }
+
+    /// <summary>A short type description of a pickle value, for messages.</summary>
+    public static string Describe(object? value) => value switch
+    {
+        null => "None",
+        PickleDict => "dict",
+        PickleList => "list",
+        PickleTuple => "tuple",
+        PickleGlobal g => g.QualifiedName,
+        TorchTensorRef => "tensor",
+        TorchStorageRef => "storage",
+        string => "str",
+        byte[] => "bytes",
+        bool => "bool",
+        long or BigInteger => "int",
+        double => "float",
+        _ => value.GetType().Name,
+    };
+}
