@@ -1,0 +1,55 @@
+using WeightWatcher.Core.Tests.Support;
+using static WeightWatcher.Core.Tests.Formats.TfJs.TfJsModelBuilder;
+
+namespace WeightWatcher.Core.Tests.Formats.TfJs;
+
+/// <summary>
+/// Mutation fuzzing of the TF.js reader (deterministic seed): damaged model.json files and shards of a
+/// layers model and a graph model are opened through <see cref="WeightWatcher.Core.Formats.ModelOpener"/>
+/// and every tensor read. Only ModelFormatException naming a model file is allowed; no case over 2 s.
+/// </summary>
+public sealed class TfJsFuzzTests : IDisposable
+{
+    private const int CasesPerSeed = 450;
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static List<FuzzSeed> Seeds()
+    {
+        List<TfJsTestWeight> layerWeights =
+        [
+            TfJsTestWeight.Float32("conv2d/kernel", [2, 2, 3, 4], RandomFloats(48, 1)),
+            TfJsTestWeight.Float32("conv2d/bias", [4], RandomFloats(4, 2)),
+            new("dense/kernel", [4, 3], "float32", [.. Enumerable.Range(0, 12).Select(i => (byte)(i * 20))], "{\"dtype\":\"uint8\",\"scale\":0.5,\"min\":-1}"),
+            new("dense/bias", [3], "float32", new byte[6], "{\"dtype\":\"float16\"}"),
+        ];
+        var layers = Build("layers-model", Sequential(Layer("Conv2D", "conv2d"), Layer("Flatten", "flatten"), Layer("Dense", "dense")), layerWeights, 100);
+        List<TfJsTestWeight> graphWeights =
+        [
+            TfJsTestWeight.Float32("model/dense/MatMul", [5, 3], RandomFloats(15, 3)),
+            new("Const", [2], "int32", new byte[8]),
+            new("q", [2, 2], "float32", new byte[8], "{\"dtype\":\"uint16\",\"scale\":2,\"min\":0}"),
+        ];
+        var graph = Build("graph-model", "{\"node\":[]}", graphWeights, 30);
+        return
+        [
+            new("tfjs-layers-json", layers, "model.json", ".", []),
+            new("tfjs-layers-shard", layers, "group1-shard1of2.bin", ".", []),
+            new("tfjs-graph-json", graph, "model.json", "model.json", []),
+            new("tfjs-graph-shard", graph, "group1-shard2of2.bin", ".", []),
+        ];
+    }
+
+    [Fact]
+    public async Task Mutated_tfjs_models_are_read_or_refused_with_ModelFormatException_only()
+    {
+        var seeds = Seeds();
+        var stats = await FormatFuzzer.RunAsync(_dir.Path, seeds, CasesPerSeed, seed: 20261130);
+        TestContext.Current.SendDiagnosticMessage($"tfjs fuzz: {stats}");
+        Assert.True(stats.Problems.Count == 0, $"{stats.Problems.Count} bad outcomes, first ones:\n" + string.Join("\n", stats.Problems.Take(20)));
+        Assert.Equal(seeds.Count * CasesPerSeed, stats.Cases);
+        Assert.True(stats.Rejected > stats.Cases / 10 && stats.Accepted > stats.Cases / 50, stats.ToString());
+        Assert.True(stats.LongestMs <= FormatFuzzer.MaxCaseMilliseconds);
+    }
+}
