@@ -193,6 +193,19 @@ public sealed class PyTorchHandBuiltTests : IDisposable
         Assert.Equal(Seq(20).Select(v => (double)v), model.ReadTensor(model.Tensors[2]));
     }
 
+    [Theory]
+    [InlineData("pytorch_model.bin", false)]
+    [InlineData("model.th", true)]
+    public void Directory_holding_one_pytorch_file_opens_it(string name, bool legacy)
+    {
+        var specs = MixedDtypes();
+        Write(name, legacy ? TorchFiles.LegacyStateDict(specs) : TorchFiles.ZipStateDict(specs));
+        Write("config.json", "{}"u8.ToArray());
+        using var model = ModelOpener.Open(_dir.Path);
+        Assert.Equal(legacy ? "pytorch-legacy" : "pytorch", model.FormatName);
+        Assert.Equal(5, model.Tensors.Count);
+    }
+
     [Fact]
     public void Sharded_index_naming_a_missing_key_or_an_outside_shard_is_refused()
     {
