@@ -122,6 +122,27 @@ public sealed class PyTorchHandBuiltTests : IDisposable
         Assert.Equal(s[0..6].Select(v => (double)v), model.ReadTensor(model.Tensors[2]));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Zip64_and_aligned_torch_layouts_are_read_by_range(bool zip64)
+    {
+        var specs = MixedDtypes();
+        var entries = new List<(string, byte[])> { ("resnet/data.pkl", TorchFiles.StateDictPickle(specs)), ("resnet/byteorder", "little"u8.ToArray()) };
+        entries.AddRange(specs.Select(t => ("resnet/data/" + t.Storage.Key, t.Storage.Bytes)));
+        entries.Add(("resnet/version", "3\n"u8.ToArray()));
+        string path = Write("z64.pt", MiniZipWriter.Write(entries, zip64));
+        using var model = ModelOpener.Open(path);
+        Assert.Equal("pytorch", model.FormatName);
+        var raw = File.ReadAllBytes(path);
+        foreach (var (t, spec) in model.Tensors.Zip(specs))
+        {
+            Assert.Equal(0, t.Offset % 64);
+            Assert.Equal(spec.Storage.Bytes, raw.AsSpan((int)t.Offset, (int)t.ByteLength).ToArray());
+        }
+        Assert.Equal(Seq(12, 0.25f).Select(v => (double)v), model.ReadTensor(model.Tensors[0]));
+    }
+
     [Fact]
     public void Contiguous_tensors_of_stored_entries_are_plain_byte_ranges_of_the_file()
     {
