@@ -6,11 +6,13 @@ namespace WeightWatcher.Core.Formats.TfJs;
 /// <summary>
 /// Lays out the weights of a TF.js <c>weightsManifest</c>: each group's shard files (its <c>paths</c>)
 /// are concatenated in order, and the group's <c>weights</c> follow one another in that byte stream.
-/// Shards must exist and lie inside the model directory.
+/// Shards must exist and lie inside the model directory. String weights (lookup tables of graph models)
+/// are not numeric: their bytes (per element, a uint32 length then the bytes) are stepped over and they
+/// are not listed.
 /// </summary>
 internal static class TfJsManifest
 {
-    public static List<TfJsWeight> Read(string modelJson, JsonElement manifest)
+    public static List<TfJsWeight> Read(FileRangeReader io, string modelJson, JsonElement manifest)
     {
         if (manifest.ValueKind != JsonValueKind.Array)
         {
@@ -51,10 +53,14 @@ internal static class TfJsManifest
                 }
                 shards.Add((file, length));
             }
-            var stream = new ShardStream(shards);
+            var stream = new ShardStream(io, shards);
             foreach (var entry in entries.EnumerateArray())
             {
                 var w = ReadWeight(modelJson, entry, stream, groupIndex);
+                if (w is null)
+                {
+                    continue;
+                }
                 if (!names.Add(w.Info.Name))
                 {
                     throw new ModelFormatException(modelJson, w.Info.Name, "weight name appears more than once in the manifest");
@@ -70,7 +76,7 @@ internal static class TfJsManifest
         return weights;
     }
 
-    private static TfJsWeight ReadWeight(string modelJson, JsonElement entry, ShardStream stream, int groupIndex)
+    private static TfJsWeight? ReadWeight(string modelJson, JsonElement entry, ShardStream stream, int groupIndex)
     {
         if (entry.ValueKind != JsonValueKind.Object || !entry.TryGetProperty("name", out var nameElement) || nameElement.ValueKind != JsonValueKind.String)
         {
@@ -95,6 +101,11 @@ internal static class TfJsManifest
             }
         }
         string dtypeName = entry.TryGetProperty("dtype", out var dt) && dt.ValueKind == JsonValueKind.String ? dt.GetString()! : "";
+        if (dtypeName == "string")
+        {
+            SkipStrings(modelJson, name, TensorInfo.CountElements(shape), stream, groupIndex);
+            return null;
+        }
         DType dtype = dtypeName switch
         {
             "float32" => DType.F32,
@@ -121,6 +132,28 @@ internal static class TfJsManifest
         var first = segments.Count > 0 ? segments[0] : new TfJsSegment(stream.FileAtPosition, 0, 0);
         var info = new TensorInfo(name, dtype, shape.ToArray(), first.File, first.Offset, bytes);
         return new TfJsWeight(info, stored, quantization, segments);
+    }
+
+    private static void SkipStrings(string modelJson, string name, long count, ShardStream stream, int groupIndex)
+    {
+        // Each element takes at least its 4-byte length.
+        if (count < 0 || count > (stream.Total - stream.Position) / 4)
+        {
+            throw new ModelFormatException(modelJson, name, $"string weight of {count} elements needs more bytes than group {groupIndex}'s shards hold after offset {stream.Position}");
+        }
+        Span<byte> length = stackalloc byte[4];
+        for (long i = 0; i < count; i++)
+        {
+            if (!stream.Read(length))
+            {
+                throw new ModelFormatException(modelJson, name, $"string element {i} runs past the end of group {groupIndex}'s shards");
+            }
+            uint n = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(length);
+            if (stream.Take(n) is null)
+            {
+                throw new ModelFormatException(modelJson, name, $"string element {i} claims {n} bytes, past the end of group {groupIndex}'s shards");
+            }
+        }
     }
 
     private static TfJsQuantization Quantization(string modelJson, string name, JsonElement q)
@@ -187,7 +220,7 @@ internal static class TfJsManifest
     }
 
     /// <summary>The concatenation of a group's shards, consumed weight by weight.</summary>
-    private sealed class ShardStream(List<(string File, long Length)> shards)
+    private sealed class ShardStream(FileRangeReader io, List<(string File, long Length)> shards)
     {
         private int _shard;
         private long _inShard;
@@ -197,6 +230,23 @@ internal static class TfJsManifest
         public long Total { get; } = shards.Sum(s => s.Length);
 
         public string FileAtPosition => shards.Count == 0 ? "" : shards[Math.Min(_shard, shards.Count - 1)].File;
+
+        /// <summary>Reads and consumes the next bytes; false when the shards end first.</summary>
+        public bool Read(Span<byte> destination)
+        {
+            var runs = Take(destination.Length);
+            if (runs is null)
+            {
+                return false;
+            }
+            int done = 0;
+            foreach (var r in runs)
+            {
+                io.ReadExactly(r.File, r.Offset, destination.Slice(done, (int)r.Length));
+                done += (int)r.Length;
+            }
+            return true;
+        }
 
         /// <summary>The runs of the next <paramref name="bytes"/> bytes, or null when the shards end first.</summary>
         public List<TfJsSegment>? Take(long bytes)

@@ -11,7 +11,8 @@ namespace WeightWatcher.Core.Formats.TfJs;
 /// topology's layers, name = layer name, type from the layer class, weight = the layer's first manifest
 /// weight (its kernel), kernel-first layout. Graph models (<c>format: "graph-model"</c>, or no Keras
 /// topology) follow the state-dict rules over every weight, in manifest order. float32, float16, int32 and
-/// bool weights are read (integer ones are skipped by the layer rules); uint8/uint16 affine quantization
+/// bool weights are read (integer ones are skipped by the layer rules; string weights are stepped over and
+/// not listed); uint8/uint16 affine quantization
 /// (<c>q * scale + min</c>, rounded to float32 as TF.js stores it) and float16 quantization are decoded.
 /// </summary>
 public sealed class TfJsReader : IModelReader
@@ -119,7 +120,7 @@ public sealed class TfJsReader : IModelReader
             {
                 throw new ModelFormatException(modelJson, null, "not a TF.js model.json (no 'weightsManifest')");
             }
-            var weights = TfJsManifest.Read(modelJson, manifest);
+            var weights = TfJsManifest.Read(r._io, modelJson, manifest);
             r.Weights = weights;
             r.Tensors = weights.Select(w => w.Info).ToList();
             foreach (var w in weights)

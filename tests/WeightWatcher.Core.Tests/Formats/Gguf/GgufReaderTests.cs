@@ -211,6 +211,7 @@ public sealed class GgufReaderTests : IDisposable
             .Tensor("rope_freqs", [32], GgmlType.F32, GgufFileBuilder.F32(Random(32)));
         string path = Write("model.gguf", b.Build());
 
+        Assert.Equal(ModelFileKind.Gguf, ModelOpener.Detect(path));
         using var reader = ModelOpener.Open(path);
         Assert.IsType<GgufReader>(reader);
         var all = LayerEnumerator.EnumerateAll(reader);

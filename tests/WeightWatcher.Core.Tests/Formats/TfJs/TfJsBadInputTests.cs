@@ -76,7 +76,7 @@ public sealed class TfJsBadInputTests : IDisposable
     [InlineData("\"shape\":[8,4]", "\"shape\":[4611686018427387904,4611686018427387904]", "dense/kernel", "overflows")]
     [InlineData("\"shape\":[8,4]", "\"shape\":[8,-4]", "dense/kernel", "not a non-negative integer")]
     [InlineData("\"shape\":[8,4]", "\"shape\":[8,4.5]", "dense/kernel", "not a non-negative integer")]
-    [InlineData("\"dtype\":\"float32\"}", "\"dtype\":\"string\"}", "dense/kernel", "dtype 'string' is not supported")]
+    [InlineData("\"dtype\":\"float32\"}", "\"dtype\":\"complex64\"}", "dense/kernel", "dtype 'complex64' is not supported")]
     [InlineData("\"dtype\":\"float32\"}", "\"dtype\":\"float32\",\"quantization\":{\"dtype\":\"uint8\",\"scale\":0.5}}", "dense/kernel", "'min' is missing")]
     [InlineData("\"dtype\":\"float32\"}", "\"dtype\":\"float32\",\"quantization\":{\"dtype\":\"int4\",\"scale\":1,\"min\":0}}", "dense/kernel", "quantization dtype 'int4'")]
     [InlineData("\"name\":\"dense/bias\"", "\"name\":\"dense/kernel\"", "dense/kernel", "more than once")]

@@ -29,6 +29,7 @@ public sealed class TfJsFuzzTests : IDisposable
         [
             TfJsTestWeight.Float32("model/dense/MatMul", [5, 3], RandomFloats(15, 3)),
             new("Const", [2], "int32", new byte[8]),
+            new("table", [2], "string", [1, 0, 0, 0, (byte)'a', 2, 0, 0, 0, (byte)'b', (byte)'c']),
             new("q", [2, 2], "float32", new byte[8], "{\"dtype\":\"uint16\",\"scale\":2,\"min\":0}"),
         ];
         var graph = Build("graph-model", "{\"node\":[]}", graphWeights, 30);

@@ -42,6 +42,8 @@ public sealed class TfJsReaderTests : IDisposable
         int split = (3 * 3 * 3 * 16 * 4) + (16 * 4) + (1000 * 4) + 2;
         string dir = WriteTo(_dir.File("layers"), Build("layers-model", KerasTopology(), weights, split));
 
+        Assert.Equal(ModelFileKind.TfJs, ModelOpener.Detect(Path.Combine(dir, "model.json")));
+        Assert.Equal(ModelFileKind.Unknown, ModelOpener.Detect(Path.Combine(dir, "group1-shard1of2.bin")));
         using var reader = ModelOpener.Open(dir);
         var tfjs = Assert.IsType<TfJsReader>(reader);
         Assert.True(tfjs.IsLayersModel);
@@ -114,6 +116,7 @@ public sealed class TfJsReaderTests : IDisposable
         [
             TfJsTestWeight.Float32("StatefulPartitionedCall/model/dense/MatMul", [20, 12], RandomFloats(240, 1)),
             new("Const", [3], "int32", i32),
+            new("hash_table/keys", [3], "string", [2, 0, 0, 0, (byte)'a', (byte)'b', 0, 0, 0, 0, 3, 0, 0, 0, (byte)'x', (byte)'y', (byte)'z']),
             TfJsTestWeight.Float32("StatefulPartitionedCall/model/conv2d/Conv2D", [3, 3, 4, 12], RandomFloats(432, 2)),
             TfJsTestWeight.Float32("StatefulPartitionedCall/model/dense/BiasAdd", [12], RandomFloats(12, 3)),
         ];
@@ -122,6 +125,9 @@ public sealed class TfJsReaderTests : IDisposable
         var tfjs = Assert.IsType<TfJsReader>(reader);
         Assert.False(tfjs.IsLayersModel);
         Assert.Null(reader.DeclaredLayers);
+        // The string weight is stepped over (not listed); the weights after it are read from the right bytes.
+        Assert.DoesNotContain(reader.Tensors, t => t.Name == "hash_table/keys");
+        Assert.Equal(RandomFloats(432, 2).Select(v => (double)v), reader.ReadTensor(reader.Tensors[2]));
         Assert.Equal([7.0, -1, 0], reader.ReadTensor(reader.Tensors[1]));
         Assert.Equal(DType.I32, reader.Tensors[1].DType);
         var all = LayerEnumerator.EnumerateAll(reader);
