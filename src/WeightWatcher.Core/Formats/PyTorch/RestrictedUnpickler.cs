@@ -12,7 +12,7 @@ namespace WeightWatcher.Core.Formats.PyTorch;
 /// lengths and nesting depth are bounded (<see cref="PickleLimits"/>), and claimed lengths are checked
 /// against the bytes that remain before anything is allocated. No code walks the built values recursively.
 /// </summary>
-public sealed class RestrictedUnpickler
+public sealed partial class RestrictedUnpickler
 {
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
@@ -66,21 +66,10 @@ public sealed class RestrictedUnpickler
             int op = ReadByte();
             switch (op)
             {
-                case 0x80: // PROTO
-                    int proto = ReadByte();
-                    if (proto > 5)
-                    {
-                        throw Fail($"unsupported pickle protocol {proto}");
-                    }
-                    break;
+                case 0x80: Proto(); break;
                 case 0x95: Read(8); break; // FRAME: a length hint only
-                case '.': // STOP
-                    if (_stack.Count == 0)
-                    {
-                        throw Fail("pickle STOP with an empty stack");
-                    }
-                    return _stack[^1];
-                case '(': if (_marks.Count >= PickleLimits.MaxMarks) { throw Fail($"more than {PickleLimits.MaxMarks} open marks"); } _marks.Push(_stack.Count); break;
+                case '.': return Result();
+                case '(': PushMark(); break;
                 case '0': Pop(); break;
                 case '1': PopMark(); break;
                 case '2': Push(Peek()); break;
@@ -114,14 +103,14 @@ public sealed class RestrictedUnpickler
                 case 'l': Push(NewList(PopMark())); break;
                 case 't': Push(NewTuple(PopMark())); break;
                 case 0x91: Push(NewList(PopMark())); break; // FROZENSET
-                case 0x85: Push(NewTuple([Pop()])); break;
-                case 0x86: { var b = Pop(); var a = Pop(); Push(NewTuple([a, b])); break; }
-                case 0x87: { var c = Pop(); var b = Pop(); var a = Pop(); Push(NewTuple([a, b, c])); break; }
-                case 'd': { var d = new PickleDict(); SetItems(d, PopMark()); Push(d); break; }
-                case 'a': { var v = Pop(); AddItems(Peek(), [v]); break; }
-                case 'e': case 0x90: { var items = PopMark(); AddItems(Peek(), items); break; }
-                case 's': { var v = Pop(); var k = Pop(); SetItems(Peek(), [k, v]); break; }
-                case 'u': { var items = PopMark(); SetItems(Peek(), items); break; }
+                case 0x85: TupleOfTop(1); break;
+                case 0x86: TupleOfTop(2); break;
+                case 0x87: TupleOfTop(3); break;
+                case 'd': DictOfMark(); break;
+                case 'a': Append(); break;
+                case 'e': case 0x90: Appends(); break;
+                case 's': SetItem(); break;
+                case 'u': SetItemsOfMark(); break;
                 case 'p': Memo(ParseMemoIndex(ReadLine()), Peek()); break;
                 case 'q': Memo(ReadByte(), Peek()); break;
                 case 'r': Memo(BinaryPrimitives.ReadUInt32LittleEndian(Read(4)), Peek()); break;
@@ -129,13 +118,13 @@ public sealed class RestrictedUnpickler
                 case 'g': Push(Recall(ParseMemoIndex(ReadLine()))); break;
                 case 'h': Push(Recall(ReadByte())); break;
                 case 'j': Push(Recall(BinaryPrimitives.ReadUInt32LittleEndian(Read(4)))); break;
-                case 'c': { string module = ReadLine(); string name = ReadLine(); Push(TorchGlobals.Resolve(_file, module, name)); break; }
-                case 0x93: { var name = Pop(); var module = Pop(); Push(StackGlobal(module, name)); break; }
-                case 'i': { string module = ReadLine(); string name = ReadLine(); var cls = TorchGlobals.Resolve(_file, module, name); Push(TorchGlobals.Call(_file, cls, PopMark())); break; }
-                case 'o': { var items = PopMark(); if (items.Length == 0) { throw Fail("pickle OBJ without a class"); } Push(TorchGlobals.Call(_file, AsGlobal(items[0], "OBJ"), items[1..])); break; }
-                case 'R': { var args = Pop(); var f = Pop(); Push(TorchGlobals.Call(_file, AsGlobal(f, "REDUCE"), AsArgs(args, "REDUCE"))); break; }
-                case 0x81: { var args = Pop(); var cls = Pop(); Push(TorchGlobals.Call(_file, AsGlobal(cls, "NEWOBJ"), AsArgs(args, "NEWOBJ"))); break; }
-                case 0x92: { Pop(); var args = Pop(); var cls = Pop(); Push(TorchGlobals.Call(_file, AsGlobal(cls, "NEWOBJ_EX"), AsArgs(args, "NEWOBJ_EX"))); break; }
+                case 'c': Push(GlobalOfLines()); break;
+                case 0x93: StackGlobal(); break;
+                case 'i': Inst(); break;
+                case 'o': Obj(); break;
+                case 'R': Reduce(); break;
+                case 0x81: NewObj(); break;
+                case 0x92: NewObjEx(); break;
                 case 'b': Build(); break;
                 case 'P': Push(PersistentLoad(ReadLine())); break;
                 case 'Q': Push(PersistentLoad(Pop())); break;
@@ -218,153 +207,6 @@ public sealed class RestrictedUnpickler
         long.TryParse(line, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long v)
             ? v
             : throw Fail($"pickle memo index '{TorchGlobals.Printable(line)}' is not a number");
-
-    private void Push(object? value)
-    {
-        if (_stack.Count >= PickleLimits.MaxStack)
-        {
-            throw Fail($"pickle stack grows beyond {PickleLimits.MaxStack} items");
-        }
-        _stack.Add(value);
-    }
-
-    private object? Pop()
-    {
-        int floor = _marks.Count > 0 ? _marks.Peek() : 0;
-        if (_stack.Count <= floor)
-        {
-            throw Fail("pickle pops from an empty stack");
-        }
-        var v = _stack[^1];
-        _stack.RemoveAt(_stack.Count - 1);
-        return v;
-    }
-
-    private object? Peek()
-    {
-        int floor = _marks.Count > 0 ? _marks.Peek() : 0;
-        return _stack.Count > floor ? _stack[^1] : throw Fail("pickle reads from an empty stack");
-    }
-
-    private object?[] PopMark()
-    {
-        if (_marks.Count == 0)
-        {
-            throw Fail("pickle uses a MARK that was never set");
-        }
-        int mark = _marks.Pop();
-        var items = _stack.GetRange(mark, _stack.Count - mark).ToArray();
-        _stack.RemoveRange(mark, _stack.Count - mark);
-        return items;
-    }
-
-    private void Memo(long index, object? value)
-    {
-        if (index < 0)
-        {
-            throw Fail("pickle memo index is negative");
-        }
-        if (_memo.Count >= PickleLimits.MaxMemo && !_memo.ContainsKey(index))
-        {
-            throw Fail($"pickle memo grows beyond {PickleLimits.MaxMemo} entries");
-        }
-        _memo[index] = value;
-    }
-
-    private object? Recall(long index) =>
-        _memo.TryGetValue(index, out var v) ? v : throw Fail($"pickle refers to memo entry {index}, which was never stored");
-
-    private T Checked<T>(T container)
-        where T : PickleContainer
-    {
-        if (container.Depth > PickleLimits.MaxDepth)
-        {
-            throw Fail($"pickle nests containers deeper than {PickleLimits.MaxDepth} levels");
-        }
-        return container;
-    }
-
-    private PickleList NewList(object?[] items)
-    {
-        var list = new PickleList();
-        AddItems(list, items);
-        return list;
-    }
-
-    private PickleTuple NewTuple(object?[] items) => Checked(new PickleTuple(items));
-
-    private void AddItems(object? target, object?[] items)
-    {
-        if (target is not PickleList list)
-        {
-            throw Fail($"pickle appends to a {Describe(target)}, not a list");
-        }
-        if (list.Items.Count + items.Length > PickleLimits.MaxContainerItems)
-        {
-            throw Fail($"pickle list grows beyond {PickleLimits.MaxContainerItems} items");
-        }
-        foreach (var item in items)
-        {
-            list.Items.Add(item);
-            list.Include(item);
-        }
-        Checked(list);
-    }
-
-    private void SetItems(object? target, object?[] items)
-    {
-        if (target is not PickleDict dict)
-        {
-            throw Fail($"pickle sets items of a {Describe(target)}, not a dict");
-        }
-        if (items.Length % 2 != 0)
-        {
-            throw Fail("pickle SETITEMS has an odd number of items");
-        }
-        if (dict.Entries.Count + (items.Length / 2) > PickleLimits.MaxContainerItems)
-        {
-            throw Fail($"pickle dict grows beyond {PickleLimits.MaxContainerItems} items");
-        }
-        for (int i = 0; i < items.Length; i += 2)
-        {
-            dict.Set(items[i], items[i + 1]);
-        }
-        Checked(dict);
-    }
-
-    private PickleGlobal StackGlobal(object? module, object? name)
-    {
-        if (module is not string m || name is not string n)
-        {
-            throw Fail("pickle STACK_GLOBAL needs two strings (module and name)");
-        }
-        return TorchGlobals.Resolve(_file, m, n);
-    }
-
-    private PickleGlobal AsGlobal(object? value, string opcode) =>
-        value as PickleGlobal ?? throw Fail($"pickle {opcode} applied to a {Describe(value)}, which cannot be called");
-
-    private object?[] AsArgs(object? value, string opcode) =>
-        value is PickleTuple t ? t.Items : throw Fail($"pickle {opcode} arguments are a {Describe(value)}, not a tuple");
-
-    private void Build()
-    {
-        Pop(); // the state: attributes of an OrderedDict (_metadata) or a Parameter, not needed
-        var target = Peek();
-        if (target is not (PickleDict or TorchTensorRef))
-        {
-            throw Fail($"pickle BUILD on a {Describe(target)} is not allowed");
-        }
-    }
-
-    private object? PersistentLoad(object? pid)
-    {
-        if (_persistentLoad is null)
-        {
-            throw Fail("pickle holds a persistent id, which this file may not contain");
-        }
-        return _persistentLoad(pid);
-    }
 
     /// <summary>A short type description of a pickle value, for messages.</summary>
     public static string Describe(object? value) => value switch

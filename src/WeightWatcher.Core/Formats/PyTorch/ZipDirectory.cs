@@ -158,13 +158,25 @@ internal static class ZipDirectory
             {
                 var f = extra.Slice(q + 4, len);
                 int at = 0;
-                if (size == 0xFFFFFFFF && at + 8 <= f.Length) { size = Clamp(BinaryPrimitives.ReadUInt64LittleEndian(f[at..])); at += 8; }
-                if (comp == 0xFFFFFFFF && at + 8 <= f.Length) { comp = Clamp(BinaryPrimitives.ReadUInt64LittleEndian(f[at..])); at += 8; }
-                if (lho == 0xFFFFFFFF && at + 8 <= f.Length) { lho = Clamp(BinaryPrimitives.ReadUInt64LittleEndian(f[at..])); }
+                size = TakeZip64(f, ref at, size);
+                comp = TakeZip64(f, ref at, comp);
+                lho = TakeZip64(f, ref at, lho);
                 return;
             }
             q += 4 + len;
         }
+    }
+
+    /// <summary>A 32-bit field saturated at 0xFFFFFFFF takes its value from the next 8 bytes of the zip64 extra field.</summary>
+    private static long TakeZip64(ReadOnlySpan<byte> field, ref int at, long value)
+    {
+        if (value != 0xFFFFFFFF || at + 8 > field.Length)
+        {
+            return value;
+        }
+        value = Clamp(BinaryPrimitives.ReadUInt64LittleEndian(field[at..]));
+        at += 8;
+        return value;
     }
 
     /// <summary>
