@@ -33,7 +33,10 @@ public sealed class TfJsReader : IModelReader
     public string ModelPath { get; }
 
     /// <inheritdoc />
-    public string FormatName => IsLayersModel ? "tfjs-layers" : "tfjs-graph";
+    public string FormatName => IsLayersModel ? "tfjs-layers" : IsBareManifest ? "tfjs-weights" : "tfjs-graph";
+
+    /// <summary>True for a bare weights manifest (a JSON array of groups, as face-api.js ships its models).</summary>
+    public bool IsBareManifest { get; private set; }
 
     /// <summary>True for a layers model (Keras topology), false for a graph model.</summary>
     public bool IsLayersModel => Layers is not null;
@@ -51,8 +54,10 @@ public sealed class TfJsReader : IModelReader
     public IReadOnlyList<LayerCandidate>? DeclaredLayers { get; private set; }
 
     /// <summary>
-    /// True when <paramref name="file"/> looks like a TF.js <c>model.json</c>: a small JSON object that
-    /// mentions <c>weightsManifest</c> (scanned in 64 KiB windows, without parsing).
+    /// True when <paramref name="file"/> looks like a TF.js <c>model.json</c> (a JSON object that mentions
+    /// <c>weightsManifest</c>, scanned in 64 KiB windows without parsing) or a bare weights manifest as
+    /// face-api.js ships them (<c>*-weights_manifest.json</c>: a JSON array whose first 64 KiB mention
+    /// <c>paths</c> and <c>weights</c>).
     /// </summary>
     public static bool LooksLikeModelJson(string file)
     {
@@ -70,6 +75,11 @@ public sealed class TfJsReader : IModelReader
             while (first < n && head[first] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or 0xEF or 0xBB or 0xBF)
             {
                 first++;
+            }
+            if (first < n && head[first] == (byte)'[')
+            {
+                var start = head.AsSpan(0, n);
+                return start.IndexOf("\"paths\""u8) >= 0 && start.IndexOf("\"weights\""u8) >= 0;
             }
             if (first >= n || head[first] != (byte)'{')
             {
@@ -116,7 +126,14 @@ public sealed class TfJsReader : IModelReader
         {
             using var doc = Parse(modelJson);
             var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("weightsManifest", out var manifest))
+            JsonElement manifest;
+            if (root.ValueKind == JsonValueKind.Array)
+            {
+                // A bare weights manifest (face-api.js): weights only, no topology.
+                manifest = root;
+                r.IsBareManifest = true;
+            }
+            else if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("weightsManifest", out manifest))
             {
                 throw new ModelFormatException(modelJson, null, "not a TF.js model.json (no 'weightsManifest')");
             }
@@ -127,7 +144,7 @@ public sealed class TfJsReader : IModelReader
             {
                 r._byName.Add(w.Info.Name, w);
             }
-            if (IsLayersFormat(modelJson, root, out var topology))
+            if (!r.IsBareManifest && IsLayersFormat(modelJson, root, out var topology))
             {
                 var layers = TfJsTopology.Read(modelJson, topology);
                 r.Layers = layers;

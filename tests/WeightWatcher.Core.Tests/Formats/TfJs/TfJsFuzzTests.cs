@@ -10,7 +10,7 @@ namespace WeightWatcher.Core.Tests.Formats.TfJs;
 /// </summary>
 public sealed class TfJsFuzzTests : IDisposable
 {
-    private const int CasesPerSeed = 450;
+    private const int CasesPerSeed = 400;
     private readonly TempDir _dir = new();
 
     public void Dispose() => _dir.Dispose();
@@ -33,12 +33,20 @@ public sealed class TfJsFuzzTests : IDisposable
             new("q", [2, 2], "float32", new byte[8], "{\"dtype\":\"uint16\",\"scale\":2,\"min\":0}"),
         ];
         var graph = Build("graph-model", "{\"node\":[]}", graphWeights, 30);
+        // A bare weights manifest (face-api.js style) over the graph model's shards.
+        var bare = new Dictionary<string, byte[]>(graph, StringComparer.Ordinal);
+        using (var doc = System.Text.Json.JsonDocument.Parse(graph["model.json"]))
+        {
+            bare.Remove("model.json");
+            bare["w-weights_manifest.json"] = System.Text.Encoding.UTF8.GetBytes(doc.RootElement.GetProperty("weightsManifest").GetRawText());
+        }
         return
         [
             new("tfjs-layers-json", layers, "model.json", ".", []),
             new("tfjs-layers-shard", layers, "group1-shard1of2.bin", ".", []),
             new("tfjs-graph-json", graph, "model.json", "model.json", []),
             new("tfjs-graph-shard", graph, "group1-shard2of2.bin", ".", []),
+            new("tfjs-bare-manifest", bare, "w-weights_manifest.json", "w-weights_manifest.json", []),
         ];
     }
 
