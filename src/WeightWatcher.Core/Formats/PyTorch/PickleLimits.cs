@@ -13,7 +13,7 @@ public static class PickleLimits
     public const int MaxMarks = 10_000;
 
     /// <summary>Most memo entries.</summary>
-    public const int MaxMemo = 4_000_000;
+    public const int MaxMemo = 1_000_000;
 
     /// <summary>Deepest nesting of containers (a state dict is 2 to 4 deep).</summary>
     public const int MaxDepth = 1_000;

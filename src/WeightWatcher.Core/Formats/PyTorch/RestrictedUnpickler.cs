@@ -21,7 +21,8 @@ public sealed partial class RestrictedUnpickler
     private readonly Func<object?, object?>? _persistentLoad;
     private readonly List<object?> _stack = [];
     private readonly Stack<int> _marks = new();
-    private readonly Dictionary<long, object?> _memo = [];
+    private readonly List<object?> _memo = [];
+    private readonly Dictionary<long, object?> _sparseMemo = [];
 
     private RestrictedUnpickler(Stream input, string file, Func<object?, object?>? persistentLoad)
     {
@@ -62,7 +63,6 @@ public sealed partial class RestrictedUnpickler
     {
         while (true)
         {
-            long at = _input.CanSeek ? _input.Position : -1;
             int op = ReadByte();
             switch (op)
             {
@@ -114,7 +114,7 @@ public sealed partial class RestrictedUnpickler
                 case 'p': Memo(ParseMemoIndex(ReadLine()), Peek()); break;
                 case 'q': Memo(ReadByte(), Peek()); break;
                 case 'r': Memo(BinaryPrimitives.ReadUInt32LittleEndian(Read(4)), Peek()); break;
-                case 0x94: Memo(_memo.Count, Peek()); break;
+                case 0x94: Memo(_memo.Count + _sparseMemo.Count, Peek()); break;
                 case 'g': Push(Recall(ParseMemoIndex(ReadLine()))); break;
                 case 'h': Push(Recall(ReadByte())); break;
                 case 'j': Push(Recall(BinaryPrimitives.ReadUInt32LittleEndian(Read(4)))); break;
@@ -135,7 +135,7 @@ public sealed partial class RestrictedUnpickler
                 case -1:
                     throw new EndOfStreamException();
                 default:
-                    throw Fail($"unknown pickle opcode 0x{op:x2}{(at >= 0 ? $" at byte {at}" : "")}");
+                    throw Fail($"unknown pickle opcode 0x{op:x2}{(_input.CanSeek ? $" at byte {_input.Position - 1}" : "")}");
             }
         }
     }

@@ -156,21 +156,38 @@ public sealed partial class RestrictedUnpickler
         return items;
     }
 
+    /// <summary>Stores a memo entry: dense indices (the usual 0, 1, 2 ...) in a list, others in a dictionary.</summary>
     private void Memo(long index, object? value)
     {
         if (index < 0)
         {
             throw Fail("pickle memo index is negative");
         }
-        if (_memo.Count >= PickleLimits.MaxMemo && !_memo.ContainsKey(index))
+        if (index < _memo.Count)
+        {
+            _memo[(int)index] = value;
+            return;
+        }
+        if (_memo.Count + _sparseMemo.Count >= PickleLimits.MaxMemo && !_sparseMemo.ContainsKey(index))
         {
             throw Fail($"pickle memo grows beyond {PickleLimits.MaxMemo} entries");
         }
-        _memo[index] = value;
+        if (index == _memo.Count && _sparseMemo.Count == 0)
+        {
+            _memo.Add(value);
+            return;
+        }
+        _sparseMemo[index] = value;
     }
 
-    private object? Recall(long index) =>
-        _memo.TryGetValue(index, out var v) ? v : throw Fail($"pickle refers to memo entry {index}, which was never stored");
+    private object? Recall(long index)
+    {
+        if (index >= 0 && index < _memo.Count)
+        {
+            return _memo[(int)index];
+        }
+        return _sparseMemo.TryGetValue(index, out var v) ? v : throw Fail($"pickle refers to memo entry {index}, which was never stored");
+    }
 
     private T Checked<T>(T container)
         where T : PickleContainer

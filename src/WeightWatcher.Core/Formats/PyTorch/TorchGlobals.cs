@@ -50,6 +50,10 @@ internal static class TorchGlobals
         {
             return new PickleGlobal(PickleGlobalKind.StorageType, qualified, dtype);
         }
+        if (module == "torch" && name.EndsWith("Storage", StringComparison.Ordinal))
+        {
+            throw new ModelFormatException(file, null, $"storage type '{Printable(qualified)}' is not supported (float64/32/16, bfloat16 and integer storages are)");
+        }
         throw new ModelFormatException(file, null,
             $"pickle refers to global '{Printable(qualified)}', which is not allowed: only tensors, storages, dicts, lists and scalars are read (no code is ever run)");
     }

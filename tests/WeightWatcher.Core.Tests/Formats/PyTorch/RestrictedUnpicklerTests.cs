@@ -122,6 +122,24 @@ public sealed class RestrictedUnpicklerTests : IDisposable
     }
 
     [Fact]
+    public void Unsupported_storage_types_are_refused_by_name()
+    {
+        Refused(new PickleBuilder().Proto(2).Global("torch", "ComplexFloatStorage").Stop().ToArray(), "'torch.ComplexFloatStorage'", "not supported");
+        Refused(new PickleBuilder().Proto(2).Global("torch", "QUInt8Storage").Stop().ToArray(), "'torch.QUInt8Storage'", "not supported");
+    }
+
+    [Fact]
+    public void Memo_flood_is_refused()
+    {
+        var memo = new PickleBuilder().Proto(4).None();
+        for (int i = 0; i <= PickleLimits.MaxMemo; i++)
+        {
+            memo.Op(0x94);
+        }
+        Refused(memo.Stop().ToArray(), "memo grows beyond");
+    }
+
+    [Fact]
     public void Calling_a_storage_class_or_a_non_global_is_refused()
     {
         Refused(new PickleBuilder().Proto(2).Global("torch", "FloatStorage").Mark().Int(10).Op('t').Reduce().Stop().ToArray(), "torch.FloatStorage", "cannot be called");
