@@ -63,9 +63,19 @@ internal sealed class OnnxTypedField
     /// <summary>Number of values in all occurrences.</summary>
     public long Count { get; set; }
 
+    /// <summary>Number of occurrences of the field (one per value when unpacked).</summary>
+    public long Occurrences { get; private set; }
+
+    /// <summary>
+    /// For a packed fixed-width field (float_data, double_data) seen once: the byte range of its values,
+    /// which are then plain little-endian elements that can be read like <c>raw_data</c>.
+    /// </summary>
+    public (long Offset, long Length)? PackedData { get; set; }
+
     /// <summary>Records one occurrence spanning [start, end), merging it with the previous one when adjacent.</summary>
     public void Add(long start, long end, long values)
     {
+        Occurrences++;
         if (Regions.Count > 0 && Regions[^1].End == start)
         {
             Regions[^1] = (Regions[^1].Start, end);

@@ -206,6 +206,12 @@ internal static class OnnxModelScanner
                 t.Typed[field] = typed;
             }
             typed.Add(start, input.Position, count);
+            if (wire == WireFormat.WireType.LengthDelimited && OnnxDataTypes.IsFixedWidth(field))
+            {
+                // Packed fixed-width values end the occurrence: count x width bytes just before its end.
+                long bytes = count * (field == TensorProto.FloatDataFieldNumber ? 4 : 8);
+                typed.PackedData = (input.Position - bytes, bytes);
+            }
         }
 
         /// <summary>

@@ -14,6 +14,12 @@ namespace WeightWatcher.Core.Formats.Onnx;
 /// Initializers whose element type cannot be widened to double (string, complex, 8- and 4-bit floats and
 /// integers) keep their id but are not in <see cref="Tensors"/> and declare no weight.
 /// </para>
+/// <para>
+/// A tensor's <see cref="TensorInfo.Offset"/> and <see cref="TensorInfo.ByteLength"/> are its exact byte
+/// range for <c>raw_data</c> and external data. For values kept in a typed field (varints or one tag per
+/// value), the offset is where the field starts and the length the size of the decoded elements: such
+/// tensors are read only through <see cref="ReadTensor(TensorInfo)"/>, which decodes the field.
+/// </para>
 /// </summary>
 public sealed class OnnxReader : IModelReader
 {

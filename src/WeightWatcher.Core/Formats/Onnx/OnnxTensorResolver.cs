@@ -59,6 +59,11 @@ internal static class OnnxTensorResolver
             {
                 throw new ModelFormatException(file, name, $"{OnnxDataTypes.FieldName(field)} holds {typed.Count} values, but {typeName} dims {shapeText} need {count}");
             }
+            if (typed.Occurrences == 1 && typed.PackedData is { } packed && packed.Length == needed)
+            {
+                // One packed float_data / double_data run: little-endian elements, read like raw_data.
+                return (new TensorInfo(init.Name, dtype, shape, file, packed.Offset, needed), null);
+            }
             return (new TensorInfo(init.Name, dtype, shape, file, typed.Regions[0].Start, needed), typed);
         }
         if (count == 0)

@@ -95,6 +95,9 @@ public sealed class OnnxReaderTests : IDisposable
         Assert.Equal([-5.0, 1L << 40, 7.0], reader.ReadTensor(byName["int64_data"]));
         Assert.Equal([3.0, 9223372036854775808.0], reader.ReadTensor(byName["uint64_data"]));
         Assert.Equal([-128.0, 0, 127], reader.ReadTensor(byName["int8_int32"]));
+        // A packed float_data run is plain little-endian floats: its tensor is that exact byte range.
+        var packed = byName["float_data"];
+        Assert.Equal(FloatBytes(f), File.ReadAllBytes(path).AsSpan((int)packed.Offset, (int)packed.ByteLength).ToArray());
         var span = new double[6];
         reader.ReadTensor(byName["half_int32"], span);
         Assert.Equal(Expected(h), span);
