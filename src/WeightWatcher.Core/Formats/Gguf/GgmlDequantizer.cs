@@ -49,6 +49,12 @@ public static class GgmlDequantizer
                 case GgmlType.Q8_0:
                     Q8_0(block, y);
                     break;
+                case GgmlType.Q2_K:
+                    Q2_K(block, y);
+                    break;
+                case GgmlType.Q3_K:
+                    Q3_K(block, y);
+                    break;
                 case GgmlType.Q4_K:
                     Q4_K(block, y);
                     break;
@@ -146,6 +152,85 @@ public static class GgmlDequantizer
             return (q[j] & 63, q[j + 4] & 63);
         }
         return ((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4), (q[j + 4] >> 4) | ((q[j] >> 6) << 4));
+    }
+
+    /// <summary>block_q2_K { uint8 scales[16]; uint8 qs[64]; half d; half dmin; }: 4-bit scale and min per 16 values.</summary>
+    private static void Q2_K(ReadOnlySpan<byte> x, Span<double> y)
+    {
+        var scales = x[..16];
+        var q = x.Slice(16, QkK / 4);
+        float d = Half(x, 80);
+        float min = Half(x, 82);
+        int at = 0;
+        int isub = 0;
+        for (int n = 0; n < QkK; n += 128)
+        {
+            int shift = 0;
+            for (int j = 0; j < 4; j++)
+            {
+                int sc = scales[isub++];
+                float dl = d * (sc & 0xF);
+                float ml = min * (sc >> 4);
+                for (int l = 0; l < 16; l++)
+                {
+                    y[at++] = (dl * ((q[l] >> shift) & 3)) - ml;
+                }
+                sc = scales[isub++];
+                dl = d * (sc & 0xF);
+                ml = min * (sc >> 4);
+                for (int l = 0; l < 16; l++)
+                {
+                    y[at++] = (dl * ((q[l + 16] >> shift) & 3)) - ml;
+                }
+                shift += 2;
+            }
+            q = q[32..];
+        }
+    }
+
+    /// <summary>
+    /// block_q3_K { uint8 hmask[32]; uint8 qs[64]; uint8 scales[12]; half d; }: 2 low bits in qs, the third
+    /// (inverted: clear means minus 4) in hmask, sixteen 6-bit scales offset by 32.
+    /// </summary>
+    private static void Q3_K(ReadOnlySpan<byte> x, Span<double> y)
+    {
+        const uint kmask1 = 0x03030303;
+        const uint kmask2 = 0x0f0f0f0f;
+        var hm = x[..(QkK / 8)];
+        var q = x.Slice(QkK / 8, QkK / 4);
+        var packed = x.Slice((QkK / 8) + (QkK / 4), 12);
+        float dAll = Half(x, 108);
+        uint a0 = BinaryPrimitives.ReadUInt32LittleEndian(packed);
+        uint a1 = BinaryPrimitives.ReadUInt32LittleEndian(packed[4..]);
+        uint tmp = BinaryPrimitives.ReadUInt32LittleEndian(packed[8..]);
+        Span<byte> scales = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt32LittleEndian(scales, (a0 & kmask2) | (((tmp >> 0) & kmask1) << 4));
+        BinaryPrimitives.WriteUInt32LittleEndian(scales[4..], (a1 & kmask2) | (((tmp >> 2) & kmask1) << 4));
+        BinaryPrimitives.WriteUInt32LittleEndian(scales[8..], ((a0 >> 4) & kmask2) | (((tmp >> 4) & kmask1) << 4));
+        BinaryPrimitives.WriteUInt32LittleEndian(scales[12..], ((a1 >> 4) & kmask2) | (((tmp >> 6) & kmask1) << 4));
+        int at = 0;
+        int isub = 0;
+        int m = 1;
+        for (int n = 0; n < QkK; n += 128)
+        {
+            int shift = 0;
+            for (int j = 0; j < 4; j++)
+            {
+                float dl = dAll * ((sbyte)scales[isub++] - 32);
+                for (int l = 0; l < 16; l++)
+                {
+                    y[at++] = dl * (((q[l] >> shift) & 3) - ((hm[l] & m) != 0 ? 0 : 4));
+                }
+                dl = dAll * ((sbyte)scales[isub++] - 32);
+                for (int l = 0; l < 16; l++)
+                {
+                    y[at++] = dl * (((q[l + 16] >> shift) & 3) - ((hm[l + 16] & m) != 0 ? 0 : 4));
+                }
+                shift += 2;
+                m <<= 1;
+            }
+            q = q[32..];
+        }
     }
 
     /// <summary>block_q4_K { half d; half dmin; uint8 scales[12]; uint8 qs[128]; }.</summary>

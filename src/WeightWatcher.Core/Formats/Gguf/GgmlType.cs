@@ -21,9 +21,9 @@ public enum GgmlType : uint
     Q8_0 = 8,
     /// <summary>32-element blocks: fp16 scale and sum, int8 quants (activation type; not read).</summary>
     Q8_1 = 9,
-    /// <summary>256-element K-quant, 2 bits (not read).</summary>
+    /// <summary>256-element K-quant, 2 bits, 4-bit sub-block scales and minimums.</summary>
     Q2_K = 10,
-    /// <summary>256-element K-quant, 3 bits (not read).</summary>
+    /// <summary>256-element K-quant, 3 bits, 6-bit packed sub-block scales.</summary>
     Q3_K = 11,
     /// <summary>256-element K-quant, 4 bits, 6-bit packed sub-block scales and minimums.</summary>
     Q4_K = 12,
@@ -129,7 +129,7 @@ public static class GgmlTypes
     /// <summary>True when <see cref="GgmlDequantizer"/> can decode blocks of this type.</summary>
     public static bool CanDequantize(GgmlType type) =>
         type is GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q5_0 or GgmlType.Q5_1 or GgmlType.Q8_0
-            or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
+            or GgmlType.Q2_K or GgmlType.Q3_K or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
 
     /// <summary>The ggml name of a type id (<c>Q4_K</c>, <c>F16</c> ...), or <c>type N</c> when unknown.</summary>
     public static string Name(uint id) => Layout(id) is null ? $"type {id}" : ((GgmlType)id).ToString();

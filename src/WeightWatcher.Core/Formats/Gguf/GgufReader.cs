@@ -9,7 +9,7 @@ namespace WeightWatcher.Core.Formats.Gguf;
 /// <c>.weight</c> key). Shapes are row-major: GGUF lists <c>ne[0]</c> (the fastest-varying dimension)
 /// first, so a GGUF <c>[in, out]</c> matrix is presented as <c>(out, in)</c>, as PyTorch holds it.
 /// F32, F16, BF16 and F64 tensors are plain arrays; integer tensors are read and skipped by the layer rules;
-/// Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K and Q6_K tensors are presented as float32 and dequantized on
+/// Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K and Q6_K tensors are presented as float32 and dequantized on
 /// read exactly as ggml does. Other quantized types are listed but refused when read.
 /// </summary>
 public sealed class GgufReader : IModelReader
@@ -105,7 +105,7 @@ public sealed class GgufReader : IModelReader
         var t = entry.Info;
         if (!GgmlTypes.CanDequantize(entry.Type))
         {
-            throw new ModelFormatException(t.SourceFile, t.Name, $"ggml type {entry.Type} is not supported (readable quantized types: Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K)");
+            throw new ModelFormatException(t.SourceFile, t.Name, $"ggml type {entry.Type} is not supported (readable quantized types: Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K)");
         }
         long count = t.ElementCount;
         if (count > ReaderLimits.MaxTensorElements)

@@ -26,6 +26,8 @@ internal static class GgmlTestBlocks
                 GgmlType.Q5_0 => Q5_0(rng),
                 GgmlType.Q5_1 => Q5_1(rng),
                 GgmlType.Q8_0 => Q8_0(rng),
+                GgmlType.Q2_K => Q2_K(rng),
+                GgmlType.Q3_K => Q3_K(rng),
                 GgmlType.Q4_K => QK(rng, fiveBit: false),
                 GgmlType.Q5_K => QK(rng, fiveBit: true),
                 GgmlType.Q6_K => Q6_K(rng),
@@ -166,6 +168,70 @@ internal static class GgmlTestBlocks
             if (fiveBit && u >= 16)
             {
                 block[16 + l] |= (byte)(1 << sub);
+            }
+        }
+        return (block, y);
+    }
+
+    private static (byte[], double[]) Q2_K(Random rng)
+    {
+        var block = new byte[84];
+        float d = Scale(rng) / 4, dmin = Scales[rng.Next(Scales.Length)] / 8;
+        Half(block, 80, d);
+        Half(block, 82, dmin);
+        var sc = new int[16];
+        for (int k = 0; k < 16; k++)
+        {
+            sc[k] = rng.Next(256);
+            block[k] = (byte)sc[k];
+        }
+        var y = new double[256];
+        for (int e = 0; e < 256; e++)
+        {
+            int u = rng.Next(4);
+            int h = e / 128, j = e % 128 / 32, p = e % 32 / 16, l = e % 16;
+            y[e] = (d * (double)(sc[e / 16] & 0xF) * u) - (dmin * (double)(sc[e / 16] >> 4));
+            block[16 + (32 * h) + (16 * p) + l] |= (byte)(u << (2 * j));
+        }
+        return (block, y);
+    }
+
+    /// <summary>The 12-byte packing of sixteen 6-bit Q3_K scales.</summary>
+    public static byte[] PackScalesQ3K(int[] sc)
+    {
+        var s = new byte[12];
+        for (int k = 0; k < 4; k++)
+        {
+            s[k] = (byte)((sc[k] & 0xF) | ((sc[8 + k] & 0xF) << 4));
+            s[4 + k] = (byte)((sc[4 + k] & 0xF) | ((sc[12 + k] & 0xF) << 4));
+            s[8 + k] = (byte)((sc[k] >> 4) | ((sc[4 + k] >> 4) << 2) | ((sc[8 + k] >> 4) << 4) | ((sc[12 + k] >> 4) << 6));
+        }
+        return s;
+    }
+
+    private static (byte[], double[]) Q3_K(Random rng)
+    {
+        var block = new byte[110];
+        float d = Scale(rng) / 4;
+        Half(block, 108, d);
+        var sc = new int[16];
+        for (int k = 0; k < 16; k++)
+        {
+            sc[k] = rng.Next(64);
+        }
+        PackScalesQ3K(sc).CopyTo(block, 96);
+        var y = new double[256];
+        for (int e = 0; e < 256; e++)
+        {
+            int v = rng.Next(-4, 4); // the 3-bit value: low two bits, minus 4 unless the high bit is set
+            int low = v & 3;
+            bool high = v >= 0;
+            int h = e / 128, j = e % 128 / 32, p = e % 32 / 16, l = e % 16;
+            y[e] = d * (double)(sc[e / 16] - 32) * v;
+            block[32 + (32 * h) + (16 * p) + l] |= (byte)(low << (2 * j));
+            if (high)
+            {
+                block[(16 * p) + l] |= (byte)(1 << ((4 * h) + j));
             }
         }
         return (block, y);

@@ -39,7 +39,7 @@ public sealed class GgufFuzzTests : IDisposable
             .Tensor("b.weight", [4], GgmlType.F16, GgufFileBuilder.F16(1, 2, 3, 4))
             .Tensor("c", [2], GgmlType.I32, new byte[8]);
         var quantized = new GgufFileBuilder { Alignment = 16 };
-        foreach (var type in new[] { GgmlType.Q4_0, GgmlType.Q5_1, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K })
+        foreach (var type in new[] { GgmlType.Q4_0, GgmlType.Q5_1, GgmlType.Q8_0, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q6_K })
         {
             int block = GgmlTypes.Layout((uint)type)!.Value.BlockSize;
             quantized.Tensor($"{type}.weight", [block], type, GgmlTestBlocks.Encode(type, 1, (int)type).Bytes);

@@ -14,7 +14,7 @@ public sealed class GgufQuantizationTests : IDisposable
     public static TheoryData<GgmlType, uint> TypesAndVersions()
     {
         var data = new TheoryData<GgmlType, uint>();
-        foreach (var t in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K })
+        foreach (var t in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K })
         {
             data.Add(t, 2);
             data.Add(t, 3);
@@ -107,6 +107,39 @@ public sealed class GgufQuantizationTests : IDisposable
     }
 
     [Fact]
+    public void Q3_K_literal_block_unpacks_scales_and_the_inverted_high_bit()
+    {
+        var block = new byte[110];
+        block[0] = 0x01;  // hmask[0] bit 0: element 0 has its high bit (no minus 4); element 16 (hmask[16]) has not
+        block[32] = 0x03; // qs[0]: element 0 low bits 3
+        block[48] = 0x02; // qs[16]: element 16 low bits 2
+        var sc = Enumerable.Range(0, 16).Select(k => k * 4).ToArray(); // 0, 4, ..., 60
+        GgmlTestBlocks.PackScalesQ3K(sc).CopyTo(block, 96);
+        BinaryPrimitives.WriteHalfLittleEndian(block.AsSpan(108), (Half)0.5);
+        var y = new double[256];
+        GgmlDequantizer.Dequantize(GgmlType.Q3_K, block, y);
+        Assert.Equal(0.5 * (0 - 32) * 3, y[0]);
+        Assert.Equal(0.5 * (4 - 32) * (2 - 4), y[16]);
+        Assert.Equal(0.5 * (60 - 32) * -4, y[255]);
+    }
+
+    [Fact]
+    public void Q2_K_literal_block()
+    {
+        var block = new byte[84];
+        block[0] = 0x53;  // sub-block 0: scale 3, min 5
+        block[15] = 0xF1; // sub-block 15: scale 1, min 15
+        block[16] = 0b11_00_00_10; // qs[0]: element 0 = 2, element 96 = 3
+        BinaryPrimitives.WriteHalfLittleEndian(block.AsSpan(80), (Half)0.25);
+        BinaryPrimitives.WriteHalfLittleEndian(block.AsSpan(82), (Half)0.125);
+        var y = new double[256];
+        GgmlDequantizer.Dequantize(GgmlType.Q2_K, block, y);
+        Assert.Equal((0.25 * 3 * 2) - (0.125 * 5), y[0]);
+        Assert.Equal(0 - (0.125 * 0), y[96]);
+        Assert.Equal(0 - (0.125 * 15), y[255]);
+    }
+
+    [Fact]
     public void Q6_K_literal_block()
     {
         var block = new byte[210];
@@ -146,11 +179,11 @@ public sealed class GgufQuantizationTests : IDisposable
     [Fact]
     public void Unsupported_quantized_type_is_listed_but_refused_on_read()
     {
-        var file = new GgufFileBuilder().Tensor("q2.weight", [256, 2], GgmlType.Q2_K, new byte[2 * 84]).Build();
-        string path = _dir.File("q2k.gguf");
+        var file = new GgufFileBuilder().Tensor("iq.weight", [256, 2], GgmlType.IQ4_XS, new byte[2 * 136]).Build();
+        string path = _dir.File("iq4xs.gguf");
         File.WriteAllBytes(path, file);
         using var reader = GgufReader.Open(path);
         var t = Assert.Single(reader.Tensors);
-        ModelFiles.AssertRejected(() => reader.ReadTensor(t), path, "q2.weight", "Q2_K", "not supported");
+        ModelFiles.AssertRejected(() => reader.ReadTensor(t), path, "iq.weight", "IQ4_XS", "not supported");
     }
 }
