@@ -4,48 +4,47 @@ using WeightWatcher.Core.Formats.Onnx.Proto;
 namespace WeightWatcher.Core.Formats.Onnx;
 
 /// <summary>
-/// Recognises an ONNX model by content. ONNX has no magic number, so the first fields of the file are
-/// parsed as a <c>ModelProto</c>: every field in the first 64 KiB must be a ModelProto field with its
-/// schema's wire type, length-delimited fields other than <c>graph</c> must fit in the file (a graph cut
-/// short is a truncated model, reported as such when opened), and both <c>ir_version</c> (a small
-/// positive number) and <c>graph</c> must be present. Files of the magic-number formats (safetensors, npy,
+/// Recognises an ONNX model by content. ONNX has no magic number, so the top-level fields of the file are
+/// walked as a <c>ModelProto</c> (reading only each field's tag and length, never its contents) until both
+/// <c>ir_version</c> (a small positive number) and <c>graph</c> have been seen: every field on the way must
+/// be a ModelProto field with its schema's wire type, and must fit in the file, except a graph cut short
+/// (a truncated model, reported as such when opened). Files of the magic-number formats (safetensors, npy,
 /// zip, pickle, GGUF, HDF5) fail the first tag and are never taken for ONNX.
 /// </summary>
 public static class OnnxDetector
 {
-    private const int PrefixBytes = 1 << 16;
     private const long MaxIrVersion = 100;
+    private const int MaxFields = 10_000;
+    private const int WindowBytes = 24;
 
     /// <summary>True when <paramref name="file"/> starts like an ONNX <c>ModelProto</c>; false when it does not or cannot be read.</summary>
     public static bool LooksLikeOnnx(string file)
     {
-        byte[] prefix;
-        long fileLength;
         try
         {
-            using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read);
-            fileLength = fs.Length;
-            prefix = new byte[(int)Math.Min(PrefixBytes, fileLength)];
-            fs.ReadExactly(prefix);
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+            return LooksLikeOnnx(stream);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;
         }
-        return LooksLikeOnnx(prefix, fileLength);
     }
 
-    /// <summary>True when <paramref name="prefix"/>, the start of a file of <paramref name="fileLength"/> bytes, parses as the start of a <c>ModelProto</c>.</summary>
-    public static bool LooksLikeOnnx(byte[] prefix, long fileLength)
+    /// <summary>True when the seekable <paramref name="stream"/> holds the top-level fields of a <c>ModelProto</c>.</summary>
+    public static bool LooksLikeOnnx(Stream stream)
     {
+        long fileLength = stream.Length;
+        var window = new byte[WindowBytes];
         bool irVersion = false, graph = false;
         long offset = 0;
         try
         {
-            while (offset < prefix.Length)
+            for (int i = 0; i < MaxFields && offset < fileLength && !(irVersion && graph); i++)
             {
-                // Over a byte array, Position counts from the start of the array, not from the slice.
-                var input = new CodedInputStream(prefix, (int)offset, prefix.Length - (int)offset);
+                stream.Position = offset;
+                int n = stream.ReadAtLeast(window, window.Length, throwOnEndOfStream: false);
+                var input = new CodedInputStream(window, 0, n);
                 uint tag = input.ReadTag();
                 int field = WireFormat.GetTagFieldNumber(tag);
                 var wire = WireFormat.GetTagWireType(tag);
@@ -64,7 +63,7 @@ public static class OnnxDetector
                             return false;
                         }
                     }
-                    offset = input.Position;
+                    offset += input.Position;
                     continue;
                 }
                 int length = input.ReadLength();
@@ -72,7 +71,7 @@ public static class OnnxDetector
                 {
                     return false;
                 }
-                long end = input.Position + length;
+                long end = offset + input.Position + length;
                 graph |= field == ModelProto.GraphFieldNumber;
                 if (end > fileLength)
                 {
@@ -84,11 +83,8 @@ public static class OnnxDetector
         }
         catch (InvalidProtocolBufferException)
         {
-            // A field cut by the end of the prefix is fine; one cut by the end of the file is not.
-            if (prefix.Length == fileLength)
-            {
-                return false;
-            }
+            // A tag or varint cut by the end of the file, or malformed.
+            return false;
         }
         return irVersion && graph;
     }

@@ -211,6 +211,11 @@ public sealed class OnnxReaderTests : IDisposable
         string minimal = _dir.File("minimal");
         File.WriteAllBytes(minimal, [0x08, 0x07, 0x3a, 0x00]);
         Assert.True(OnnxDetector.LooksLikeOnnx(minimal));
+        // A doc_string longer than any fixed prefix before the graph does not hide the model.
+        var documented = Model(RawFloat("w", [2, 2], Values(4, 1)));
+        documented.DocString = new string('d', 200_000);
+        string longDoc = Write(_dir.File("long-doc"), documented);
+        Assert.True(OnnxDetector.LooksLikeOnnx(longDoc));
         string truncated = _dir.File("truncated");
         File.WriteAllBytes(truncated, [0x08, 0x07, 0x3a, 0x7f, 0x12, 0x05, 0x61]);
         Assert.True(OnnxDetector.LooksLikeOnnx(truncated));
