@@ -54,7 +54,7 @@ internal static class OnnxExternalData
 
     /// <summary>
     /// The full path of <paramref name="location"/>, which must name a file inside the model's directory:
-    /// absolute paths and paths climbing out with <c>..</c> are refused.
+    /// absolute paths, paths climbing out with <c>..</c> and symbolic links to files outside are refused.
     /// </summary>
     private static string ResolvePath(string modelFile, OnnxInitializer init, string location)
     {
@@ -81,6 +81,20 @@ internal static class OnnxExternalData
         if (!full.StartsWith(root, StringComparison.Ordinal) || full.Length == root.Length)
         {
             throw new ModelFormatException(modelFile, init.DisplayName, $"external data location '{shown}' points outside the model directory");
+        }
+        // A symbolic link inside the directory must not lead out of it either.
+        FileSystemInfo? target = null;
+        try
+        {
+            target = File.Exists(full) ? File.ResolveLinkTarget(full, returnFinalTarget: true) : null;
+        }
+        catch (IOException)
+        {
+            // A broken or cyclic link: reported as a missing file by the caller.
+        }
+        if (target is not null && !Path.GetFullPath(target.FullName).StartsWith(root, StringComparison.Ordinal))
+        {
+            throw new ModelFormatException(modelFile, init.DisplayName, $"external data location '{shown}' is a symbolic link to a file outside the model directory");
         }
         return full;
     }

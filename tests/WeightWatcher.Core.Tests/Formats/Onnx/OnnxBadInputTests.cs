@@ -151,6 +151,21 @@ public sealed class OnnxBadInputTests : IDisposable
     }
 
     [Fact]
+    public void External_symbolic_link_leading_outside_the_model_directory_is_refused()
+    {
+        Directory.CreateDirectory(_dir.File("model"));
+        File.WriteAllBytes(_dir.File("outside.bin"), FloatBytes(Values(12, 1)));
+        File.WriteAllBytes(_dir.File("model/inside.bin"), FloatBytes(Values(12, 2)));
+        File.CreateSymbolicLink(_dir.File("model/escape.bin"), _dir.File("outside.bin"));
+        File.CreateSymbolicLink(_dir.File("model/alias.bin"), _dir.File("model/inside.bin"));
+        string path = Write(_dir.File("model/m.onnx"), Model(External("w", [3, 4], DataType.Float, "escape.bin", 0, 48)));
+        Rejected(() => OnnxReader.Open(path), path, "w", "symbolic link", "outside the model directory");
+        string ok = Write(_dir.File("model/ok.onnx"), Model(External("w", [3, 4], DataType.Float, "alias.bin", 0, 48)));
+        using var reader = OnnxReader.Open(ok);
+        Assert.Equal(Values(12, 2).Select(v => (double)v), reader.ReadTensor(reader.Tensors[0]));
+    }
+
+    [Fact]
     public void External_length_and_offset_must_be_consistent()
     {
         File.WriteAllBytes(_dir.File("w.bin"), FloatBytes(Values(12, 1)));
