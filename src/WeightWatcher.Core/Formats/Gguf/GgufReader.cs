@@ -93,7 +93,7 @@ public sealed class GgufReader : IModelReader
 
     private GgufTensor Entry(TensorInfo tensor)
     {
-        if (!_byName.TryGetValue(tensor.Name, out var entry) || (!ReferenceEquals(entry.Info, tensor) && entry.Info != tensor))
+        if (!_byName.TryGetValue(tensor.Name, out var entry) || !SameBytes(entry.Info, tensor))
         {
             throw new ArgumentException($"tensor '{tensor.Name}' is not one of this model's tensors", nameof(tensor));
         }
@@ -142,6 +142,10 @@ public sealed class GgufReader : IModelReader
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    /// <summary>The same tensor of this model, even if the caller holds a copy of its header.</summary>
+    private static bool SameBytes(TensorInfo a, TensorInfo b) =>
+        ReferenceEquals(a, b) || (a.SourceFile == b.SourceFile && a.Offset == b.Offset && a.ByteLength == b.ByteLength && a.Shape.AsSpan().SequenceEqual(b.Shape));
 
     /// <inheritdoc />
     public void Dispose() => _io.Dispose();

@@ -267,7 +267,7 @@ public sealed class TfJsReader : IModelReader
 
     private TfJsWeight Entry(TensorInfo tensor)
     {
-        if (!_byName.TryGetValue(tensor.Name, out var w) || (!ReferenceEquals(w.Info, tensor) && w.Info != tensor))
+        if (!_byName.TryGetValue(tensor.Name, out var w) || !SameBytes(w.Info, tensor))
         {
             throw new ArgumentException($"tensor '{tensor.Name}' is not one of this model's tensors", nameof(tensor));
         }
@@ -345,6 +345,10 @@ public sealed class TfJsReader : IModelReader
             throw new ModelFormatException(w.Info.SourceFile, w.Info.Name, "weight bytes end before its shape says");
         }
     }
+
+    /// <summary>The same tensor of this model, even if the caller holds a copy of its header.</summary>
+    private static bool SameBytes(TensorInfo a, TensorInfo b) =>
+        ReferenceEquals(a, b) || (a.SourceFile == b.SourceFile && a.Offset == b.Offset && a.ByteLength == b.ByteLength && a.Shape.AsSpan().SequenceEqual(b.Shape));
 
     /// <inheritdoc />
     public void Dispose() => _io.Dispose();

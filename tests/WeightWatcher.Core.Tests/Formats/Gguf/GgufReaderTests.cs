@@ -76,6 +76,11 @@ public sealed class GgufReaderTests : IDisposable
         Assert.Equal(2, v[(0 * 3) + 2]);
         Assert.Equal(10, v[(1 * 3) + 0]);
 
+        // A copy of the header reads the same; a header that is not this model's is refused.
+        Assert.Equal(v, reader.ReadTensor(t with { Shape = [2, 3] }));
+        Assert.Throws<ArgumentException>(() => reader.ReadTensor(t with { Name = "other.weight" }));
+        Assert.Throws<ArgumentException>(() => reader.ReadTensor(t with { Offset = t.Offset + 4 }));
+
         var layer = Assert.Single(LayerEnumerator.EnumerateAll(reader));
         Assert.Equal((LayerType.Dense, 3, 2), (layer.Type, layer.N, layer.M));
 
