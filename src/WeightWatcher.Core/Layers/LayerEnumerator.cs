@@ -27,7 +27,9 @@ public static class LayerEnumerator
     {
         if (c.Weight is null)
         {
-            return new LayerInfo(c.LayerId, c.Name, c.LongName, LayerType.Unknown, new TensorInfo(c.Name, DType.F32, [], "", 0, 0), 0, 0, 1);
+            // Weightless layers are never analyzed; Flatten and norm layers keep their type for display.
+            var type = c.Type is LayerType.Norm or LayerType.Flattened ? c.Type : LayerType.Unknown;
+            return new LayerInfo(c.LayerId, c.Name, c.LongName, type, new TensorInfo(c.Name, DType.F32, [], "", 0, 0), 0, 0, 1);
         }
         var byShape = Describe(c.LayerId, c.Name, c.Weight) with { LongName = c.LongName };
         if (byShape.Type == LayerType.Unknown || c.Type is LayerType.Unknown or LayerType.Norm or LayerType.Flattened)
