@@ -1,0 +1,114 @@
+using PureHDF;
+using WeightWatcher.Core.Layers;
+using WeightWatcher.Core.Tensors;
+
+namespace WeightWatcher.Core.Formats.Keras;
+
+/// <summary>
+/// Reads a Keras model stored in HDF5: a Keras 2 <c>.h5</c> saved with <c>model.save</c> or
+/// <c>save_weights</c>, or a Keras 3 <c>.weights.h5</c> (see <see cref="KerasLayerScanner"/> for how each
+/// layout is read). <see cref="Tensors"/> lists every numeric dataset (name = its HDF5 path);
+/// <see cref="DeclaredLayers"/> lists the layers as the reference enumerates a Keras model: ids from 0 in
+/// <c>model.layers</c> order, the layer name, typing by Keras class (by group name for Keras 3 files without
+/// a config; by rank when nothing names the class), the first weight (the kernel) as the weight, and the
+/// kernel-first Conv2D layout (kh, kw, in, out). The longname is the layer's HDF5 group path (the reference
+/// leaves it empty, quirk Q18, fixed here). Data are read through PureHDF one dataset at a time; calls
+/// into PureHDF are serialised, since the analyzer reads layers in parallel.
+/// </summary>
+public sealed class KerasH5Reader : IModelReader
+{
+    private readonly Lock _sync = new();
+    private readonly IDisposable _h5;
+    private readonly Hdf5Tensors _data;
+
+    private KerasH5Reader(string path, IDisposable h5, Hdf5Tensors data, KerasFileLayout layout, IReadOnlyList<LayerCandidate> layers)
+    {
+        ModelPath = path;
+        _h5 = h5;
+        _data = data;
+        Layout = layout;
+        DeclaredLayers = layers;
+    }
+
+    /// <inheritdoc />
+    public string ModelPath { get; }
+
+    /// <inheritdoc />
+    public string FormatName => Layout == KerasFileLayout.Keras3Weights ? "keras3-h5" : "keras-h5";
+
+    /// <summary>Which Keras writer produced the file.</summary>
+    public KerasFileLayout Layout { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<TensorInfo> Tensors => _data.Tensors;
+
+    /// <inheritdoc />
+    public IReadOnlyList<LayerCandidate> DeclaredLayers { get; }
+
+    /// <summary>Opens a Keras HDF5 file.</summary>
+    /// <exception cref="ModelFormatException">The file is not HDF5, not a Keras layout, or inconsistent.</exception>
+    public static KerasH5Reader Open(string file)
+    {
+        Hdf5Guard.CheckSignature(file);
+        var h5 = Hdf5Guard.Run(file, null, "open as HDF5", () => H5File.OpenRead(file));
+        try
+        {
+            var data = Hdf5Tensors.Scan(file, h5);
+            var (layout, layers) = KerasLayerScanner.Scan(file, h5, data);
+            var candidates = new List<LayerCandidate>(layers.Count);
+            for (int id = 0; id < layers.Count; id++)
+            {
+                candidates.Add(ToCandidate(id, layers[id], data));
+            }
+            return new KerasH5Reader(file, h5, data, layout, candidates);
+        }
+        catch
+        {
+            h5.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A layer's reference type: from its Keras class when known (substring rules), else from the rank of
+    /// its kernel: 2-D dense, 4-D conv2d (kernel-first), anything else (3-D Conv1D kernels included) unknown.
+    /// </summary>
+    private static LayerCandidate ToCandidate(int id, KerasLayer layer, Hdf5Tensors data)
+    {
+        TensorInfo? weight = layer.WeightPath is null ? null : data.Find(layer.WeightPath);
+        LayerType type = layer.ClassName is { } cls
+            ? KerasConfigLayer.TypeOf(cls)
+            : weight?.Rank switch
+            {
+                2 => LayerType.Dense,
+                4 => LayerType.Conv2D,
+                _ => LayerType.Unknown,
+            };
+        return new LayerCandidate(id, layer.Name, layer.LongName, type, weight, ConvLayout.First);
+    }
+
+    /// <inheritdoc />
+    public double[] ReadTensor(TensorInfo tensor)
+    {
+        long count = tensor.ElementCount;
+        if (count < 0 || count > ReaderLimits.MaxTensorElements)
+        {
+            throw new ModelFormatException(ModelPath, tensor.Name, $"{count} elements is more than the {ReaderLimits.MaxTensorElements} this reader materialises");
+        }
+        var result = new double[count];
+        ReadTensor(tensor, result);
+        return result;
+    }
+
+    /// <inheritdoc />
+    public void ReadTensor(TensorInfo tensor, Span<double> destination)
+    {
+        lock (_sync)
+        {
+            _data.Read(tensor, destination);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _h5.Dispose();
+}
