@@ -1,3 +1,4 @@
+using System.Reflection;
 using PureHDF;
 using WeightWatcher.Core.Tensors;
 
@@ -13,8 +14,17 @@ internal sealed class Hdf5Tensors
     /// <summary>Deepest group nesting walked; deeper (or cyclic) hierarchies are refused.</summary>
     public const int MaxDepth = 32;
 
+    // PureHDF 2.2 keeps an object's file address in the internal NativeObject.Reference.Value; it is read
+    // (when present) to refuse hard-link cycles. A group reached under two names (no cycle) is walked under
+    // both, as h5py's visititems would; the object budget bounds such fan-outs.
+    private static readonly PropertyInfo? ReferenceProperty = typeof(H5File).Assembly
+        .GetType("PureHDF.VOL.Native.NativeObject")?.GetProperty("Reference", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic);
+    private static readonly PropertyInfo? AddressProperty = typeof(H5File).Assembly
+        .GetType("PureHDF.VOL.Native.NativeNamedReference")?.GetProperty("Value", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic);
+
     private readonly string _file;
     private readonly long _fileLength;
+    private readonly HashSet<ulong> _ancestors = [];
     private readonly Dictionary<string, (IH5Dataset Dataset, TensorInfo Info)> _datasets = new(StringComparer.Ordinal);
     private readonly List<TensorInfo> _tensors = [];
     private int _visited;
@@ -120,6 +130,43 @@ internal sealed class Hdf5Tensors
         {
             throw new ModelFormatException(_file, path, $"groups nest more than {MaxDepth} deep (or link to themselves)");
         }
+        ulong? address = AddressOf(group);
+        if (address is { } a)
+        {
+            if (!_ancestors.Add(a))
+            {
+                throw new ModelFormatException(_file, PathOrRoot(path), "group links back to one of its parents (a cycle)");
+            }
+        }
+        try
+        {
+            WalkChildren(group, path, depth);
+        }
+        finally
+        {
+            if (address is { } done)
+            {
+                _ancestors.Remove(done);
+            }
+        }
+    }
+
+    /// <summary>The file address of a group, or null when this PureHDF version does not expose it.</summary>
+    internal static ulong? AddressOf(IH5Group group)
+    {
+        try
+        {
+            object? reference = ReferenceProperty?.GetValue(group);
+            return reference is null ? null : AddressProperty?.GetValue(reference) as ulong?;
+        }
+        catch (Exception e) when (e is TargetException or TargetInvocationException or ArgumentException or MethodAccessException)
+        {
+            return null;
+        }
+    }
+
+    private void WalkChildren(IH5Group group, string path, int depth)
+    {
         var children = Hdf5Guard.Run(_file, PathOrRoot(path), "list the group", () => group.Children().ToList());
         foreach (var child in children)
         {

@@ -126,4 +126,51 @@ public sealed class KerasH5NestedTests
         using var reader = KerasH5Reader.Open(path);
         Assert.Equal(["dense", "dense_1", "dense_10", "dense_2"], reader.DeclaredLayers.Select(l => l.Name));
     }
+
+    private static void WriteSharedGroup(string path)
+    {
+        var shared = new H5Group { ["vars"] = new H5Group { ["0"] = F.Data(F.Values(9, 20 * 12), 20, 12) } };
+        new H5File { ["layers"] = new H5Group { ["a"] = shared, ["b"] = shared } }.Write(path, F.Options);
+    }
+
+    [Fact]
+    public void A_group_linked_under_two_names_is_read_under_both()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("shared.weights.h5");
+        WriteSharedGroup(path);
+
+        using var reader = KerasH5Reader.Open(path);
+        Assert.Equal(["layers/a/vars/0", "layers/b/vars/0"], reader.Tensors.Select(t => t.Name));
+        Assert.Equal(reader.ReadTensor(reader.Tensors[0]), reader.ReadTensor(reader.Tensors[1]));
+        Assert.Equal(["layers/a/vars/0", "layers/b/vars/0"], reader.DeclaredLayers.Select(l => l.Weight!.Name));
+    }
+
+    [Fact]
+    public void A_hard_link_cycle_is_refused()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("cycle.weights.h5");
+        WriteSharedGroup(path);
+        ulong group, vars;
+        using (var h5 = H5File.OpenRead(path))
+        {
+            group = Hdf5Tensors.AddressOf(h5.Group("layers/a")) ?? throw new InvalidOperationException("no address");
+            vars = Hdf5Tensors.AddressOf(h5.Group("layers/a/vars")) ?? throw new InvalidOperationException("no address");
+        }
+        // Point the link "vars" of the shared group back at the group itself.
+        var bytes = File.ReadAllBytes(path);
+        int at = -1;
+        for (int i = 0; i + 8 <= bytes.Length && at < 0; i++)
+        {
+            at = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(i)) == vars ? i : -1;
+        }
+        Assert.True(at > 0, "link to 'vars' not found");
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(at), group);
+        File.WriteAllBytes(path, bytes);
+
+        var e = Assert.Throws<WeightWatcher.Core.Formats.ModelFormatException>(() => KerasH5Reader.Open(path));
+        Assert.Equal(path, e.File);
+        Assert.Contains("cycle", e.Reason);
+    }
 }
