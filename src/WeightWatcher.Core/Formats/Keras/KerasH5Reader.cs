@@ -20,9 +20,11 @@ public sealed class KerasH5Reader : IModelReader
     private readonly Lock _sync = new();
     private readonly IDisposable _h5;
     private readonly Hdf5Tensors _data;
+    private readonly Action? _onDispose;
 
-    private KerasH5Reader(string path, IDisposable h5, Hdf5Tensors data, KerasFileLayout layout, IReadOnlyList<LayerCandidate> layers)
+    private KerasH5Reader(string path, IDisposable h5, Hdf5Tensors data, KerasFileLayout layout, IReadOnlyList<LayerCandidate> layers, Action? onDispose)
     {
+        _onDispose = onDispose;
         ModelPath = path;
         _h5 = h5;
         _data = data;
@@ -34,7 +36,7 @@ public sealed class KerasH5Reader : IModelReader
     public string ModelPath { get; }
 
     /// <inheritdoc />
-    public string FormatName => Layout == KerasFileLayout.Keras3Weights ? "keras3-h5" : "keras-h5";
+    public string FormatName => _onDispose is not null ? "keras3-archive" : Layout == KerasFileLayout.Keras3Weights ? "keras3-h5" : "keras-h5";
 
     /// <summary>Which Keras writer produced the file.</summary>
     public KerasFileLayout Layout { get; }
@@ -47,25 +49,40 @@ public sealed class KerasH5Reader : IModelReader
 
     /// <summary>Opens a Keras HDF5 file.</summary>
     /// <exception cref="ModelFormatException">The file is not HDF5, not a Keras layout, or inconsistent.</exception>
-    public static KerasH5Reader Open(string file)
+    public static KerasH5Reader Open(string file) => Open(file, null, null, null);
+
+    /// <summary>
+    /// Opens <paramref name="file"/> with a model config given by the caller (a <c>.keras</c> archive's),
+    /// reporting errors against <paramref name="displayPath"/>; <paramref name="onDispose"/> runs after the
+    /// file is closed (to delete a temporary copy).
+    /// </summary>
+    internal static KerasH5Reader Open(string file, string? config, string? displayPath, Action? onDispose)
     {
-        Hdf5Guard.CheckSignature(file);
-        var h5 = Hdf5Guard.Run(file, null, "open as HDF5", () => H5File.OpenRead(file));
         try
         {
-            var data = Hdf5Tensors.Scan(file, h5);
-            var (layout, layers) = KerasLayerScanner.Scan(file, h5, data);
-            var candidates = new List<LayerCandidate>(layers.Count);
-            for (int id = 0; id < layers.Count; id++)
+            Hdf5Guard.CheckSignature(file);
+            var h5 = Hdf5Guard.Run(file, null, "open as HDF5", () => H5File.OpenRead(file));
+            try
             {
-                candidates.Add(ToCandidate(id, layers[id], data));
+                var data = Hdf5Tensors.Scan(file, h5);
+                var (layout, layers) = KerasLayerScanner.Scan(file, h5, data, config);
+                var candidates = new List<LayerCandidate>(layers.Count);
+                for (int id = 0; id < layers.Count; id++)
+                {
+                    candidates.Add(ToCandidate(id, layers[id], data));
+                }
+                return new KerasH5Reader(displayPath ?? file, h5, data, layout, candidates, onDispose);
             }
-            return new KerasH5Reader(file, h5, data, layout, candidates);
+            catch
+            {
+                h5.Dispose();
+                throw;
+            }
         }
-        catch
+        catch (ModelFormatException e) when (displayPath is not null)
         {
-            h5.Dispose();
-            throw;
+            onDispose?.Invoke();
+            throw new ModelFormatException(displayPath, e.Tensor, $"{KerasArchive.WeightsEntry}: {e.Reason}", e);
         }
     }
 
@@ -103,12 +120,24 @@ public sealed class KerasH5Reader : IModelReader
     /// <inheritdoc />
     public void ReadTensor(TensorInfo tensor, Span<double> destination)
     {
-        lock (_sync)
+        try
         {
-            _data.Read(tensor, destination);
+            lock (_sync)
+            {
+                _data.Read(tensor, destination);
+            }
+        }
+        catch (ModelFormatException e) when (_onDispose is not null)
+        {
+            // Read from the temporary copy of an archive's entry: name the archive.
+            throw new ModelFormatException(ModelPath, e.Tensor, $"{KerasArchive.WeightsEntry}: {e.Reason}", e);
         }
     }
 
     /// <inheritdoc />
-    public void Dispose() => _h5.Dispose();
+    public void Dispose()
+    {
+        _h5.Dispose();
+        _onDispose?.Invoke();
+    }
 }

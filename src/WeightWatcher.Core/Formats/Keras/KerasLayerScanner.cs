@@ -35,10 +35,10 @@ internal sealed class KerasLayerScanner
 
     /// <summary>Detects the layout of the file and lists its layers.</summary>
     /// <exception cref="ModelFormatException">Not a Keras file, or its listings name missing objects.</exception>
-    public static (KerasFileLayout Layout, IReadOnlyList<KerasLayer> Layers) Scan(string file, IH5Group root, Hdf5Tensors tensors)
+    public static (KerasFileLayout Layout, IReadOnlyList<KerasLayer> Layers) Scan(string file, IH5Group root, Hdf5Tensors tensors, string? archiveConfig = null)
     {
         var scanner = new KerasLayerScanner(file, tensors);
-        string? configText = Hdf5Attributes.ReadText(file, "/", root, "model_config");
+        string? configText = archiveConfig ?? Hdf5Attributes.ReadText(file, "/", root, "model_config");
         if (Exists(file, root, "/", "model_weights"))
         {
             var weights = Hdf5Guard.Run(file, "model_weights", "open the group", () => root.Group("model_weights"));
