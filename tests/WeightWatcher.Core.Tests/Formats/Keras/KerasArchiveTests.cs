@@ -8,6 +8,7 @@ using F = WeightWatcher.Core.Tests.Formats.Keras.KerasH5Fixtures;
 namespace WeightWatcher.Core.Tests.Formats.Keras;
 
 /// <summary>Keras 3 <c>.keras</c> archives: config.json + model.weights.h5 in a zip.</summary>
+[Collection(KerasFuzzCollection.Name)]
 public sealed class KerasArchiveTests
 {
     private static string WriteArchive(TempDir dir, CompressionLevel level, bool withConfig = true, byte[]? weights = null)

@@ -12,6 +12,7 @@ namespace WeightWatcher.Core.Tests.Formats.Keras;
 /// About a thousand mutated or truncated versions of a small valid Keras file: opening, listing layers and
 /// reading every tensor may only succeed or throw <see cref="ModelFormatException"/>, each case within 2 s.
 /// </summary>
+[Collection(KerasFuzzCollection.Name)]
 public sealed class KerasH5FuzzTests(ITestOutputHelper output)
 {
     private const int Cases = 1000;
