@@ -25,6 +25,11 @@ public static class ModelOpener
             ModelFileKind.Safetensors => SafetensorsReader.OpenFile(path),
             ModelFileKind.Npy => NumpyReader.OpenNpy(path),
             ModelFileKind.Zip => OpenZip(path),
+            ModelFileKind.Gguf => Gguf.GgufReader.Open(path),
+            ModelFileKind.TfJs => TfJs.TfJsReader.Open(path),
+            ModelFileKind.PyTorchLegacy => PyTorch.PyTorchReader.OpenLegacy(path),
+            ModelFileKind.Onnx => Onnx.OnnxReader.Open(path),
+            ModelFileKind.Hdf5 => Keras.KerasH5Reader.Open(path),
             _ => throw new ModelFormatException(path, null, "unrecognised model format (expected safetensors, .npy or .npz content)"),
         };
     }
@@ -51,9 +56,30 @@ public static class ModelOpener
         {
             return ModelFileKind.Zip;
         }
+        if (n >= 4 && head[0] == (byte)'G' && head[1] == (byte)'G' && head[2] == (byte)'U' && head[3] == (byte)'F')
+        {
+            return ModelFileKind.Gguf;
+        }
+        if (Keras.Hdf5Guard.HasSignature(head[..n]))
+        {
+            return ModelFileKind.Hdf5;
+        }
+        if (TfJs.TfJsReader.LooksLikeModelJson(file))
+        {
+            return ModelFileKind.TfJs;
+        }
         if (n >= 9 && head[8] == (byte)'{' && BinaryPrimitives.ReadUInt64LittleEndian(head) > 1)
         {
             return ModelFileKind.Safetensors;
+        }
+        if (PyTorch.PyTorchReader.HasLegacyMagic(head[..n]))
+        {
+            return ModelFileKind.PyTorchLegacy;
+        }
+        // ONNX has no magic number: checked last, by parsing the first fields as a ModelProto.
+        if (n >= 2 && Onnx.OnnxDetector.LooksLikeOnnx(file))
+        {
+            return ModelFileKind.Onnx;
         }
         return ModelFileKind.Unknown;
     }
@@ -64,6 +90,14 @@ public static class ModelOpener
     /// </summary>
     private static IModelReader OpenZip(string path)
     {
+        if (PyTorch.PyTorchReader.IsPyTorchZip(path))
+        {
+            return PyTorch.PyTorchReader.OpenZip(path);
+        }
+        if (Keras.KerasArchive.IsKerasArchive(path))
+        {
+            return Keras.KerasArchive.Open(path);
+        }
         return NumpyReader.OpenNpz(path);
     }
 
@@ -72,6 +106,14 @@ public static class ModelOpener
         if (File.Exists(Path.Combine(dir, SafetensorsReader.IndexFileName)))
         {
             return SafetensorsReader.OpenIndex(dir);
+        }
+        if (TfJs.TfJsReader.LooksLikeModelJson(Path.Combine(dir, TfJs.TfJsReader.ModelJsonFileName)))
+        {
+            return TfJs.TfJsReader.Open(dir);
+        }
+        if (File.Exists(Path.Combine(dir, PyTorch.PyTorchShardedLoader.IndexFileName)))
+        {
+            return PyTorch.PyTorchReader.OpenIndex(dir);
         }
         var candidates = Directory.EnumerateFiles(dir)
             .Where(f => Detect(f) != ModelFileKind.Unknown)
@@ -97,4 +139,14 @@ public enum ModelFileKind
     Npy,
     /// <summary>zip archive (numpy .npz).</summary>
     Zip,
+    /// <summary>GGUF (llama.cpp): magic "GGUF".</summary>
+    Gguf,
+    /// <summary>TF.js <c>model.json</c> with a <c>weightsManifest</c>.</summary>
+    TfJs,
+    /// <summary>legacy (pre-1.6, non-zip) PyTorch file: pickle PROTO 2-5, then the legacy magic number.</summary>
+    PyTorchLegacy,
+    /// <summary>ONNX model (protobuf ModelProto).</summary>
+    Onnx,
+    /// <summary>HDF5 (Keras <c>.h5</c> / <c>.weights.h5</c>): signature 0x89 "HDF" \r\n 0x1a \n at offset 0.</summary>
+    Hdf5,
 }

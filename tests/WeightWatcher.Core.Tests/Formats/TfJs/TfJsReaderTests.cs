@@ -57,10 +57,10 @@ public sealed class TfJsReaderTests : IDisposable
         Assert.Equal(RandomFloats(320, 5).Select(v => (double)v), buffer);
 
         // Sequential: no InputLayer; ids from 0 over the layers; name = layer name; type from the class (a layer
-        // without weights, like Flatten, is described as unknown by LayerEnumerator).
+        // without weights is never analyzed: Flatten keeps its type, other weightless layers are unknown).
         var all = LayerEnumerator.EnumerateAll(reader);
         Assert.Equal(
-            [(0, "conv2d", LayerType.Conv2D), (1, "max_pooling2d", LayerType.Unknown), (2, "flatten", LayerType.Unknown), (3, "dense", LayerType.Dense), (4, "dense_1", LayerType.Dense)],
+            [(0, "conv2d", LayerType.Conv2D), (1, "max_pooling2d", LayerType.Unknown), (2, "flatten", LayerType.Flattened), (3, "dense", LayerType.Dense), (4, "dense_1", LayerType.Dense)],
             all.Select(l => (l.LayerId, l.Name, l.Type)));
         Assert.Equal(LayerType.Flattened, reader.DeclaredLayers![2].Type);
         Assert.All(reader.DeclaredLayers, c => Assert.Equal(ConvLayout.First, c.ExpectedLayout));
