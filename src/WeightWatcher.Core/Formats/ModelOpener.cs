@@ -30,7 +30,7 @@ public static class ModelOpener
             ModelFileKind.PyTorchLegacy => PyTorch.PyTorchReader.OpenLegacy(path),
             ModelFileKind.Onnx => Onnx.OnnxReader.Open(path),
             ModelFileKind.Hdf5 => Keras.KerasH5Reader.Open(path),
-            _ => throw new ModelFormatException(path, null, "unrecognised model format (expected safetensors, .npy or .npz content)"),
+            _ => throw new ModelFormatException(path, null, "unrecognised model format (expected safetensors, PyTorch, ONNX, Keras H5, GGUF, TF.js model.json, .npy or .npz content)"),
         };
     }
 
@@ -38,16 +38,7 @@ public static class ModelOpener
     public static ModelFileKind Detect(string file)
     {
         Span<byte> head = stackalloc byte[16];
-        int n;
-        try
-        {
-            using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read);
-            n = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ModelFormatException(file, null, $"cannot open: {e.Message}", e);
-        }
+        int n = ModelPaths.ReadHead(file, head);
         if (n >= 6 && head[0] == 0x93 && head[1] == (byte)'N' && head[2] == (byte)'U' && head[3] == (byte)'M' && head[4] == (byte)'P' && head[5] == (byte)'Y')
         {
             return ModelFileKind.Npy;

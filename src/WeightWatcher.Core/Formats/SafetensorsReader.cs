@@ -89,33 +89,9 @@ public sealed class SafetensorsReader : IModelReader
         }
     }
 
-    /// <summary>
-    /// The full path of a shard named in the index. The shard must lie inside the model directory:
-    /// the comparison is against the directory plus a separator, so that a sibling directory whose
-    /// name merely starts with the model directory's name ("model-evil" next to "model") is refused.
-    /// </summary>
-    private static string ShardPath(string directory, string shard, string indexPath)
-    {
-        string root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)) + Path.DirectorySeparatorChar;
-        string full;
-        try
-        {
-            if (shard.Length == 0 || shard.Contains('\0', StringComparison.Ordinal))
-            {
-                throw new ArgumentException("empty name or null character", nameof(shard));
-            }
-            full = Path.GetFullPath(Path.Combine(root, shard));
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
-        {
-            throw new ModelFormatException(indexPath, null, $"shard '{shard.Replace("\0", "\\0", StringComparison.Ordinal)}' is not a valid file name", e);
-        }
-        if (!full.StartsWith(root, StringComparison.Ordinal) || full.Length == root.Length)
-        {
-            throw new ModelFormatException(indexPath, null, $"shard '{shard}' points outside the model directory");
-        }
-        return full;
-    }
+    /// <summary>The full path of a shard named in the index, which must lie inside the model directory.</summary>
+    private static string ShardPath(string directory, string shard, string indexPath) =>
+        ModelPaths.ShardInside(directory, shard, indexPath);
 
     private static List<KeyValuePair<string, string>> ReadWeightMap(string indexPath)
     {

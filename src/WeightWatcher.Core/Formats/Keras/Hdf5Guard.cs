@@ -45,16 +45,7 @@ internal static class Hdf5Guard
     public static void CheckSignature(string file)
     {
         Span<byte> head = stackalloc byte[8];
-        int n;
-        try
-        {
-            using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read);
-            n = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ModelFormatException(file, null, $"cannot open: {e.Message}", e);
-        }
+        int n = ModelPaths.ReadHead(file, head);
         if (!HasSignature(head[..n]))
         {
             throw new ModelFormatException(file, null, "not an HDF5 file (no HDF5 signature at offset 0)");

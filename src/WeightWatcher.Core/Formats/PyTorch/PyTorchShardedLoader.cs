@@ -81,26 +81,6 @@ public static class PyTorchShardedLoader
     }
 
     /// <summary>The full path of a shard, which must lie inside the model directory.</summary>
-    private static string ShardPath(string directory, string shard, string indexPath)
-    {
-        string root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)) + Path.DirectorySeparatorChar;
-        string full;
-        try
-        {
-            if (shard.Length == 0 || shard.Contains('\0', StringComparison.Ordinal))
-            {
-                throw new ArgumentException("empty name or null character", nameof(shard));
-            }
-            full = Path.GetFullPath(Path.Combine(root, shard));
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
-        {
-            throw new ModelFormatException(indexPath, null, $"shard '{TorchGlobals.Printable(shard)}' is not a valid file name", e);
-        }
-        if (!full.StartsWith(root, StringComparison.Ordinal) || full.Length == root.Length)
-        {
-            throw new ModelFormatException(indexPath, null, $"shard '{TorchGlobals.Printable(shard)}' points outside the model directory");
-        }
-        return full;
-    }
+    private static string ShardPath(string directory, string shard, string indexPath) =>
+        ModelPaths.ShardInside(directory, shard, indexPath);
 }

@@ -187,34 +187,13 @@ internal static class TfJsManifest
         return x;
     }
 
-    /// <summary>
-    /// The full path of a shard named in the manifest, which must lie inside the model directory (compared
-    /// with the directory plus a separator, so that a sibling "model-evil" next to "model" is refused).
-    /// </summary>
+    /// <summary>The full path of a shard named in the manifest: inside the model directory, and a file.</summary>
     private static string ShardPath(string directory, string shard, string modelJson)
     {
-        string root = Path.TrimEndingDirectorySeparator(directory) + Path.DirectorySeparatorChar;
-        string shown = shard.Replace("\0", "\\0", StringComparison.Ordinal);
-        string full;
-        try
-        {
-            if (shard.Length == 0 || shard.Contains('\0', StringComparison.Ordinal))
-            {
-                throw new ArgumentException("empty name or null character", nameof(shard));
-            }
-            full = Path.GetFullPath(Path.Combine(root, shard));
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
-        {
-            throw new ModelFormatException(modelJson, null, $"shard '{shown}' is not a valid file name", e);
-        }
-        if (!full.StartsWith(root, StringComparison.Ordinal) || full.Length == root.Length)
-        {
-            throw new ModelFormatException(modelJson, null, $"shard '{shown}' points outside the model directory");
-        }
+        string full = ModelPaths.ShardInside(directory, shard, modelJson);
         if (Directory.Exists(full))
         {
-            throw new ModelFormatException(modelJson, null, $"shard '{shown}' is a directory");
+            throw new ModelFormatException(modelJson, null, $"shard '{shard}' is a directory");
         }
         return full;
     }
