@@ -44,7 +44,11 @@ public sealed class Analyzer
         var results = new List<LayerResult>[units.Count];
         var failures = new LayerFailure?[units.Count];
         int done = 0;
-        Parallel.For(0, units.Count, new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = cancellation }, u =>
+        // Largest layers first, one at a time per thread: the cores finish together instead of one core
+        // finishing a big layer alone at the end. Results keep their id order through the unit index.
+        var largestFirst = Enumerable.Range(0, units.Count).OrderByDescending(u => EstimatedCost(units[u])).ToList();
+        var partitioner = System.Collections.Concurrent.Partitioner.Create(largestFirst, System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering);
+        Parallel.ForEach(partitioner, new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = cancellation }, u =>
         {
             var unit = units[u];
             try
@@ -66,6 +70,10 @@ public sealed class Analyzer
         var analyzed = results.Where(r => r is not null).SelectMany(r => r).ToList();
         return new AnalysisResult(model.ModelPath, options, analyzed, failures.OfType<LayerFailure>().ToList(), ModelSummary.From(analyzed), clock.ToTimings(wall.Elapsed));
     }
+
+    /// <summary>Relative cost of a unit: its matrices' (larger dimension x smaller dimension squared).</summary>
+    private static double EstimatedCost(List<LayerInfo> unit) =>
+        unit.Sum(l => (double)Math.Max(l.N, l.M) * l.M * l.M * (l.SliceId is null ? l.Rf : 1));
 
     /// <summary>
     /// One layer's ESD (pooled) and its fit. <paramref name="layer"/> is an id or a name; any
