@@ -16,6 +16,14 @@ public sealed class TempDir : IDisposable
     /// <summary>A file path inside the directory.</summary>
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
+    /// <summary>Writes <paramref name="bytes"/> to a file inside the directory and returns its path.</summary>
+    public string Write(string name, byte[] bytes)
+    {
+        string path = File(name);
+        System.IO.File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {

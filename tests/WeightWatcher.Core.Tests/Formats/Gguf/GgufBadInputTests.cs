@@ -13,12 +13,7 @@ public sealed class GgufBadInputTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private string Write(string name, byte[] bytes)
-    {
-        string path = _dir.File(name);
-        File.WriteAllBytes(path, bytes);
-        return path;
-    }
+    private string Write(string name, byte[] bytes) => _dir.Write(name, bytes);
 
     private static GgufFileBuilder ValidBuilder() => new GgufFileBuilder()
         .MetaString("general.architecture", "llama")

@@ -15,12 +15,7 @@ public sealed class GgufReaderTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private string Write(string name, byte[] bytes)
-    {
-        string path = _dir.File(name);
-        File.WriteAllBytes(path, bytes);
-        return path;
-    }
+    private string Write(string name, byte[] bytes) => _dir.Write(name, bytes);
 
     [Theory]
     [InlineData(2u)]
