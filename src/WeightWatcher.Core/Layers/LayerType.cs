@@ -34,6 +34,24 @@ public static class LayerTypes
         _ => "unknown",
     };
 
+    /// <summary>
+    /// The reference's Keras typing (Keras files and TF.js layers models), by substring of the lower-cased
+    /// class name in its order: dense, conv1d, conv2d (also Conv2DTranspose, DepthwiseConv2D), flatten,
+    /// embedding; then normalization layers (LayerNormalization, BatchNormalization) as norm; else unknown.
+    /// Norm and flatten layers are never analyzed, so the last two only affect how they are described.
+    /// </summary>
+    public static LayerType FromKerasClassName(string className)
+    {
+        string c = className.ToLowerInvariant();
+        return c.Contains("dense", StringComparison.Ordinal) ? LayerType.Dense
+            : c.Contains("conv1d", StringComparison.Ordinal) ? LayerType.Conv1D
+            : c.Contains("conv2d", StringComparison.Ordinal) ? LayerType.Conv2D
+            : c.Contains("flatten", StringComparison.Ordinal) ? LayerType.Flattened
+            : c.Contains("embedding", StringComparison.Ordinal) ? LayerType.Embedding
+            : c.Contains("normalization", StringComparison.Ordinal) ? LayerType.Norm
+            : LayerType.Unknown;
+    }
+
     /// <summary>Parses a type name as accepted by the <c>layers</c> filter, or null when it is not one.</summary>
     public static LayerType? TryParse(string s) => s.ToLowerInvariant() switch
     {

@@ -10,25 +10,11 @@ namespace WeightWatcher.Core.Formats.Keras;
 /// <param name="Layers">For a nested model, its own layers as <c>model.layers</c> lists them; else null.</param>
 public sealed record KerasConfigLayer(string Name, string ClassName, IReadOnlyList<KerasConfigLayer>? Layers)
 {
-    /// <summary>
-    /// The reference's Keras typing, by substring of the lower-cased class name in its order: dense, conv1d,
-    /// conv2d (also Conv2DTranspose, DepthwiseConv2D), flatten, embedding; then normalization layers
-    /// (LayerNormalization, BatchNormalization) as norm; anything else unknown.
-    /// </summary>
+    /// <summary>The reference's Keras typing of this layer (<see cref="LayerTypes.FromKerasClassName"/>).</summary>
     public LayerType Type => TypeOf(ClassName);
 
-    /// <summary>Types a Keras class name as <see cref="Type"/> describes.</summary>
-    public static LayerType TypeOf(string className)
-    {
-        string c = className.ToLowerInvariant();
-        return c.Contains("dense", StringComparison.Ordinal) ? LayerType.Dense
-            : c.Contains("conv1d", StringComparison.Ordinal) ? LayerType.Conv1D
-            : c.Contains("conv2d", StringComparison.Ordinal) ? LayerType.Conv2D
-            : c.Contains("flatten", StringComparison.Ordinal) ? LayerType.Flattened
-            : c.Contains("embedding", StringComparison.Ordinal) ? LayerType.Embedding
-            : c.Contains("normalization", StringComparison.Ordinal) ? LayerType.Norm
-            : LayerType.Unknown;
-    }
+    /// <summary>Types a Keras class name (<see cref="LayerTypes.FromKerasClassName"/>).</summary>
+    public static LayerType TypeOf(string className) => LayerTypes.FromKerasClassName(className);
 
     /// <summary>
     /// The group name Keras 3 gives this layer in a <c>.weights.h5</c> file: the snake-cased class name,

@@ -8,24 +8,8 @@ namespace WeightWatcher.Core.Formats.TfJs;
 /// <param name="ClassName">The Keras class name (<c>Dense</c>, <c>Conv2D</c> ...).</param>
 public sealed record TfJsLayer(string Name, string ClassName)
 {
-    /// <summary>
-    /// The reference's Keras typing, by substring of the lower-cased class name in its order: dense, conv1d,
-    /// conv2d (also Conv2DTranspose, DepthwiseConv2D), flatten, embedding, LayerNormalization; else unknown.
-    /// </summary>
-    public LayerType Type
-    {
-        get
-        {
-            string c = ClassName.ToLowerInvariant();
-            return c.Contains("dense", StringComparison.Ordinal) ? LayerType.Dense
-                : c.Contains("conv1d", StringComparison.Ordinal) ? LayerType.Conv1D
-                : c.Contains("conv2d", StringComparison.Ordinal) ? LayerType.Conv2D
-                : c.Contains("flatten", StringComparison.Ordinal) ? LayerType.Flattened
-                : c.Contains("embedding", StringComparison.Ordinal) ? LayerType.Embedding
-                : c.Contains("layernormalization", StringComparison.Ordinal) ? LayerType.Norm
-                : LayerType.Unknown;
-        }
-    }
+    /// <summary>The reference's Keras typing of this layer (<see cref="LayerTypes.FromKerasClassName"/>).</summary>
+    public LayerType Type => LayerTypes.FromKerasClassName(ClassName);
 }
 
 /// <summary>
