@@ -43,6 +43,8 @@ public static class Program
         root.Subcommands.Add(EsdCommand.Create());
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(Bench.BenchCommand.Create());
+        root.Subcommands.Add(Commands.Zoo.ZooCommand.Create());
+        root.Subcommands.Add(Commands.Zoo.NodeCommand.Create());
         return root;
     }
 }

@@ -47,7 +47,7 @@ public static class AnalysisReport
         w.WriteStartObject("summary");
         foreach (var (name, value) in result.Summary.Values)
         {
-            WriteValue(w, name, value);
+            CellFormatter.WriteJson(w, name, value);
         }
         w.WriteEndObject();
         w.WriteStartArray("layers");
@@ -57,7 +57,7 @@ public static class AnalysisReport
             w.WriteStartObject();
             foreach (var c in columns)
             {
-                WriteValue(w, c, LayerTable.Value(row, c));
+                CellFormatter.WriteJson(w, c, LayerTable.Value(row, c));
             }
             w.WriteEndObject();
         }
@@ -80,29 +80,4 @@ public static class AnalysisReport
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
-
-    private static void WriteValue(Utf8JsonWriter w, string name, object? value)
-    {
-        switch (value)
-        {
-            case null:
-                w.WriteNull(name);
-                break;
-            case double d when !double.IsFinite(d):
-                w.WriteNull(name);
-                break;
-            case double d:
-                w.WriteNumber(name, d);
-                break;
-            case int i:
-                w.WriteNumber(name, i);
-                break;
-            case bool b:
-                w.WriteBoolean(name, b);
-                break;
-            default:
-                w.WriteString(name, CellFormatter.Format(value));
-                break;
-        }
-    }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 
 namespace WeightWatcher.Reports;
 
@@ -22,6 +23,38 @@ public static class CellFormatter
         string s => s,
         _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
     };
+
+    /// <summary>
+    /// Writes one cell as a JSON property: numbers as numbers, booleans as booleans, null as null, and
+    /// NaN and infinities, which JSON cannot hold, as null; anything else as its <see cref="Format"/> text.
+    /// </summary>
+    public static void WriteJson(Utf8JsonWriter writer, string name, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                writer.WriteNull(name);
+                break;
+            case double d when !double.IsFinite(d):
+                writer.WriteNull(name);
+                break;
+            case double d:
+                writer.WriteNumber(name, d);
+                break;
+            case int i:
+                writer.WriteNumber(name, i);
+                break;
+            case long l:
+                writer.WriteNumber(name, l);
+                break;
+            case bool b:
+                writer.WriteBoolean(name, b);
+                break;
+            default:
+                writer.WriteString(name, Format(value));
+                break;
+        }
+    }
 
     /// <summary>Quotes a CSV field when it holds a comma, quote or line break (RFC 4180).</summary>
     public static string CsvField(string text) =>

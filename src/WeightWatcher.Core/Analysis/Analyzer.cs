@@ -71,6 +71,24 @@ public sealed class Analyzer
         return new AnalysisResult(model.ModelPath, options, analyzed, failures.OfType<LayerFailure>().ToList(), ModelSummary.From(analyzed), clock.ToTimings(wall.Elapsed));
     }
 
+    /// <summary>
+    /// Analyzes the one layer <paramref name="layerId"/> of <paramref name="model"/> (all its rows: one
+    /// pooled row, or one per slice with <c>pool=false</c>), as <see cref="Analyze"/> would. This is the
+    /// unit of work a cluster worker runs; a layer that <see cref="Describe"/> would not list is refused.
+    /// </summary>
+    /// <exception cref="ModelFormatException">No such analyzable layer, or its bytes cannot be read.</exception>
+    /// <exception cref="LayerAnalysisException">The weights cannot be analyzed (NaN or infinite values).</exception>
+    public IReadOnlyList<LayerResult> AnalyzeLayer(IModelReader model, int layerId, AnalysisOptions options)
+    {
+        ThrowIfInvalid(options);
+        var rows = LayerEnumerator.EnumerateSupported(model, options).Where(r => r.LayerId == layerId).ToList();
+        if (rows.Count == 0)
+        {
+            throw new ModelFormatException(model.ModelPath, null, $"layer {layerId} is not an analyzable layer under these options");
+        }
+        return AnalyzeTensor(model, rows, options, new StageClock());
+    }
+
     /// <summary>Relative cost of a unit: its matrices' (larger dimension x smaller dimension squared).</summary>
     private static double EstimatedCost(List<LayerInfo> unit) =>
         unit.Sum(l => (double)Math.Max(l.N, l.M) * l.M * l.M * (l.SliceId is null ? l.Rf : 1));

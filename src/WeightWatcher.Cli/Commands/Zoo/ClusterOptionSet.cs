@@ -1,0 +1,71 @@
+using System.CommandLine;
+using WeightWatcher.Cluster.Coordination;
+using WeightWatcher.Cluster.Hosting;
+
+namespace WeightWatcher.Cli.Commands.Zoo;
+
+/// <summary>
+/// Options of a cluster member, shared by <c>ww zoo run</c> and <c>ww node</c>. Each falls back to an
+/// environment variable (WW_PORT, WW_SEEDS, ...) so a Kubernetes pod spec can set them without arguments.
+/// </summary>
+internal sealed class ClusterOptionSet
+{
+    public Option<int?> Port { get; } = new("--port") { Description = "Akka.Remote port of this member (env WW_PORT; default 4053, or a free port for a one-process run)" };
+
+    public Option<string?> Hostname { get; } = new("--hostname") { Description = "Interface to bind (env WW_HOSTNAME; default 127.0.0.1; 0.0.0.0 in containers)" };
+
+    public Option<string?> PublicHostname { get; } = new("--public-hostname") { Description = "Address other members reach this one at, e.g. a pod's DNS name (env WW_PUBLIC_HOSTNAME)" };
+
+    public Option<string?> Seeds { get; } = new("--seeds") { Description = "Seed members as host:port,host:port (env WW_SEEDS); none: form a one-process cluster" };
+
+    public Option<int> Parallel { get; } = new("--parallel") { Description = "Layers analyzed at once on this member (env WW_PARALLEL; default: the number of cores)" };
+
+    public Option<string?> Staging { get; } = new("--staging") { Description = "Folder for node-local copies of models held in blob storage (env WW_STAGING)" };
+
+    public Option<int?> MinWorkers { get; } = new("--min-workers") { Description = "Worker members to wait for before layers are handed out (env WW_MIN_WORKERS; default 1)" };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Port);
+        command.Options.Add(Hostname);
+        command.Options.Add(PublicHostname);
+        command.Options.Add(Seeds);
+        command.Options.Add(Parallel);
+        command.Options.Add(Staging);
+        command.Options.Add(MinWorkers);
+    }
+
+    /// <summary>The member's cluster options; <paramref name="hostsWorkers"/> says whether it runs layer workers.</summary>
+    public ZooClusterOptions Bind(ParseResult p, bool hostsWorkers, ZooCoordinatorSettings? coordinator = null)
+    {
+        var seeds = (p.GetValue(Seeds) ?? Env("WW_SEEDS") ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        int? port = p.GetValue(Port) ?? (int.TryParse(Env("WW_PORT"), out int envPort) ? envPort : null);
+        var options = new ZooClusterOptions
+        {
+            Hostname = p.GetValue(Hostname) ?? Env("WW_HOSTNAME") ?? "127.0.0.1",
+            PublicHostname = p.GetValue(PublicHostname) ?? Env("WW_PUBLIC_HOSTNAME"),
+            // A one-process run needs no fixed port: take a free one so two runs never collide.
+            Port = port ?? (seeds.Length == 0 ? FreePort() : 4053),
+            Seeds = seeds,
+            HostsWorkers = hostsWorkers,
+            MinimumWorkers = p.GetValue(MinWorkers) ?? (int.TryParse(Env("WW_MIN_WORKERS"), out int min) ? min : 1),
+        };
+        return coordinator is null ? options : options with { Coordinator = coordinator };
+    }
+
+    public int ParallelLayers(ParseResult p) =>
+        p.GetValue(Parallel) is > 0 and var n ? n : int.TryParse(Env("WW_PARALLEL"), out int e) && e > 0 ? e : Environment.ProcessorCount;
+
+    public string StagingFolder(ParseResult p) =>
+        p.GetValue(Staging) ?? Env("WW_STAGING") ?? Path.Combine(Path.GetTempPath(), "ww-staging");
+
+    private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

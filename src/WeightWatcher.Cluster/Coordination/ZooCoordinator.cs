@@ -1,0 +1,345 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.DistributedData;
+using Akka.Event;
+using WeightWatcher.Cluster.Protocol;
+using WeightWatcher.Cluster.Results;
+using WeightWatcher.Cluster.Workers;
+
+namespace WeightWatcher.Cluster.Coordination;
+
+/// <summary>
+/// The cluster singleton that runs a zoo job: plans it (models, headers, cache keys), skips layers whose
+/// results are stored, sends the rest to the <c>layer</c> shard region with a bounded number in flight,
+/// re-sends what times out or what a departed member held, and reduces everything into reports and a
+/// manifest. The job itself lives in a replicated register (DData), so when the singleton moves to
+/// another node it reads the job back and resumes: the layers already stored are not analyzed again.
+/// </summary>
+public sealed class ZooCoordinator : ReceiveActor, IWithTimers
+{
+    /// <summary>The replicated register holding the current job.</summary>
+    public static readonly LWWRegisterKey<ZooJobRecord> JobKey = new("ww-zoo-job");
+
+    private readonly ZooNodeServices _services;
+    private readonly IActorRef _region;
+    private readonly ZooCoordinatorSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
+    private readonly IActorRef _replicator;
+    private readonly HashSet<string> _nodes = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stop = new();
+
+    private ZooJobSpec? _spec;
+    private JobPhase _phase = JobPhase.Idle;
+    private ZooPlan? _plan;
+    private DispatchBook<AnalyzeLayer>? _book;
+    private Dictionary<string, CachedLayer> _results = new(StringComparer.Ordinal);
+    private HashSet<string> _cached = new(StringComparer.Ordinal);
+    private Dictionary<string, string> _failed = new(StringComparer.Ordinal);
+    private int _resent;
+    private int _modelsPlanned;
+    private int _modelsFound;
+    private string? _message;
+    private Stopwatch _clock = new();
+    private DateTimeOffset _startedAt;
+    private double _planningSeconds;
+    private double _analysisSeconds;
+
+    /// <summary>Creates the coordinator.</summary>
+    public ZooCoordinator(ZooNodeServices services, IActorRef region, ZooCoordinatorSettings settings)
+    {
+        _services = services;
+        _region = region;
+        _settings = settings;
+        _replicator = DistributedData.Get(Context.System).Replicator;
+
+        Receive<SubmitJob>(Submit);
+        Receive<GetJobStatus>(_ => Sender.Tell(Status()));
+        Receive<GetSuccess>(g => g.Key.Equals(JobKey), g => Resume(g.Get(JobKey).Value));
+        Receive<NotFound>(_ => { });
+        Receive<GetFailure>(_ => _replicator.Tell(Dsl.Get(JobKey, ReadLocal.Instance)));
+        Receive<UpdateSuccess>(_ => { });
+        Receive<IUpdateFailure>(f => _log.Warning("Could not replicate the job record: {Failure}", f));
+        Receive<PlanReady>(OnPlanned);
+        Receive<PlanProgress>(p =>
+        {
+            if (p.JobId == _spec?.JobId && _phase == JobPhase.Planning)
+            {
+                (_modelsPlanned, _modelsFound) = (p.Done, p.Total);
+            }
+        });
+        Receive<JobFailed>(OnJobFailed);
+        Receive<LayerAnalyzed>(OnAnalyzed);
+        Receive<LayerFailed>(OnFailed);
+        Receive<Tick>(_ => OnTick());
+        Receive<ClusterEvent.MemberRemoved>(OnMemberRemoved);
+        Receive<ClusterEvent.IMemberEvent>(_ => { });
+        Receive<ClusterEvent.CurrentClusterState>(_ => { });
+        Receive<ReportsWritten>(OnReportsWritten);
+    }
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Props of the coordinator.</summary>
+    public static Props PropsFor(ZooNodeServices services, IActorRef region, ZooCoordinatorSettings settings) =>
+        Props.Create(() => new ZooCoordinator(services, region, settings));
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
+        // A singleton that starts on a node may be taking over a job another node was running.
+        _replicator.Tell(Dsl.Get(JobKey, new ReadMajority(TimeSpan.FromSeconds(5))));
+        Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.FromSeconds(1));
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        _stop.Cancel();
+        _cluster.Unsubscribe(Self);
+    }
+
+    private bool Running => _phase is JobPhase.Planning or JobPhase.Analyzing or JobPhase.Reporting;
+
+    private void Submit(SubmitJob submit)
+    {
+        if (Running && _spec?.JobId != submit.Spec.JobId)
+        {
+            Sender.Tell(Status() with { Message = $"job {_spec?.JobId} is running; {submit.Spec.JobId} was not started" });
+            return;
+        }
+        if (!Running && !(_phase == JobPhase.Finished && _spec?.JobId == submit.Spec.JobId))
+        {
+            var record = new ZooJobRecord(submit.Spec, Finished: false);
+            _replicator.Tell(Dsl.Update(JobKey, new LWWRegister<ZooJobRecord>(_cluster.SelfUniqueAddress, record), new WriteMajority(TimeSpan.FromSeconds(5)), r => r.WithValue(_cluster.SelfUniqueAddress, record)));
+            Begin(submit.Spec);
+        }
+        Sender.Tell(Status());
+    }
+
+    private void Resume(ZooJobRecord record)
+    {
+        if (!record.Finished && !Running && _spec?.JobId != record.Spec.JobId)
+        {
+            _log.Info("Resuming job {JobId} on this node", record.Spec.JobId);
+            Begin(record.Spec);
+        }
+    }
+
+    private void Begin(ZooJobSpec spec)
+    {
+        _spec = spec;
+        _phase = JobPhase.Planning;
+        _plan = null;
+        _book = null;
+        _results = new(StringComparer.Ordinal);
+        _cached = new(StringComparer.Ordinal);
+        _failed = new(StringComparer.Ordinal);
+        _resent = 0;
+        _modelsPlanned = _modelsFound = 0;
+        _message = null;
+        _clock = Stopwatch.StartNew();
+        _startedAt = DateTimeOffset.UtcNow;
+        _log.Info("Job {JobId}: planning models under '{Prefix}' of {Store}", spec.JobId, spec.ModelsPrefix, spec.Store);
+        var self = Self;
+        PlanAsync(spec, new SynchronousProgress(p => self.Tell(new PlanProgress(spec.JobId, p.Item1, p.Item2))))
+            .PipeTo(Self, failure: e => new JobFailed(spec.JobId, $"planning failed: {e.GetBaseException().Message}"));
+    }
+
+    private async Task<PlanReady> PlanAsync(ZooJobSpec spec, IProgress<(int, int)> progress)
+    {
+        var plan = await new ZooPlanner(_services).PlanAsync(spec, progress, _stop.Token).ConfigureAwait(false);
+        var keys = await _services.Cache(Location(spec)).ListKeysAsync(_stop.Token).ConfigureAwait(false);
+        return new PlanReady(spec.JobId, plan, keys);
+    }
+
+    private void OnPlanned(PlanReady ready)
+    {
+        if (ready.JobId != _spec?.JobId)
+        {
+            return;
+        }
+        var spec = _spec;
+        _plan = ready.Plan;
+        _planningSeconds = _clock.Elapsed.TotalSeconds;
+        _modelsFound = _modelsPlanned = ready.Plan.Models.Count;
+        _book = new DispatchBook<AnalyzeLayer>(_settings.MaxInFlight, _settings.TaskTimeout);
+        var location = Location(spec);
+        foreach (var model in ready.Plan.Models)
+        {
+            foreach (var layer in model.Layers)
+            {
+                var task = new AnalyzeLayer(layer.Key, spec.JobId, location, model.Reference, model.Name, layer.LayerId, layer.Name, spec.Options);
+                if (ready.CachedKeys.Contains(layer.Key))
+                {
+                    _book.AddDone(layer.Key, task);
+                    _cached.Add(layer.Key);
+                }
+                else
+                {
+                    _book.Add(layer.Key, task);
+                }
+            }
+        }
+        _phase = JobPhase.Analyzing;
+        _log.Info($"Job {spec.JobId}: {ready.Plan.Models.Count} models, {_book.Total} layers, {_cached.Count} already in the store, {ready.Plan.Failures.Count} planning failures");
+        Pump();
+    }
+
+    private void Pump()
+    {
+        if (_book is null || _phase != JobPhase.Analyzing)
+        {
+            return;
+        }
+        foreach (var task in _book.TakeSendable(DateTime.UtcNow))
+        {
+            _region.Tell(task, Self);
+        }
+        if (_book.AllDone)
+        {
+            StartReports();
+        }
+    }
+
+    private void OnAnalyzed(LayerAnalyzed reply)
+    {
+        if (reply.JobId != _spec?.JobId || _book is null || !_book.Complete(reply.LayerKey))
+        {
+            return;
+        }
+        _results[reply.LayerKey] = reply.Rows;
+        _nodes.Add(reply.Node);
+        Pump();
+    }
+
+    private void OnFailed(LayerFailed reply)
+    {
+        if (reply.JobId != _spec?.JobId || _book is null)
+        {
+            return;
+        }
+        _nodes.Add(reply.Node);
+        if (!reply.Permanent && _book.Attempts(reply.LayerKey) < _settings.MaxAttempts && _book.Retry(reply.LayerKey))
+        {
+            _log.Warning("Retrying {Key}: {Reason}", reply.LayerKey, reply.Reason);
+            _resent++;
+        }
+        else if (_book.Complete(reply.LayerKey))
+        {
+            _failed[reply.LayerKey] = reply.Permanent ? reply.Reason : $"{reply.Reason} (gave up after {_book.Attempts(reply.LayerKey)} attempts)";
+        }
+        Pump();
+    }
+
+    private void OnTick()
+    {
+        if (_book is null || _phase != JobPhase.Analyzing)
+        {
+            return;
+        }
+        foreach (var key in _book.Expired(DateTime.UtcNow))
+        {
+            if (_book.Attempts(key) >= _settings.MaxAttempts)
+            {
+                _book.Complete(key);
+                _failed[key] = $"no reply within {_settings.TaskTimeout.TotalSeconds:0} s, {_book.Attempts(key)} times";
+            }
+            else if (_book.Retry(key))
+            {
+                _resent++;
+            }
+        }
+        Pump();
+    }
+
+    private void OnMemberRemoved(ClusterEvent.MemberRemoved removed)
+    {
+        if (_book is null || _phase != JobPhase.Analyzing)
+        {
+            return;
+        }
+        // Sharding delivers at most once: whatever the departed member held is lost. Which tasks it held is
+        // not known here, so everything in flight goes again; results are idempotent by key.
+        var keys = _book.InFlightKeys();
+        _log.Warning("Member {Member} left: re-sending {Count} tasks in flight", removed.Member.Address, keys.Count);
+        foreach (var key in keys)
+        {
+            _book.Retry(key);
+            _resent++;
+        }
+        Pump();
+    }
+
+    private void StartReports()
+    {
+        var spec = _spec!;
+        _phase = JobPhase.Reporting;
+        _analysisSeconds = _clock.Elapsed.TotalSeconds - _planningSeconds;
+        var outcome = new AnalysisOutcome(_results, _cached, _failed, _resent, _nodes.Order(StringComparer.Ordinal).ToList());
+        ZooReporting.WriteAsync(_services, spec, _plan!, outcome, _startedAt, (_planningSeconds, _analysisSeconds), _stop.Token)
+            .PipeTo(Self, success: m => new ReportsWritten(spec.JobId, m), failure: e => new JobFailed(spec.JobId, $"writing reports failed: {e.GetBaseException().Message}"));
+    }
+
+    private void OnReportsWritten(ReportsWritten written)
+    {
+        if (written.JobId != _spec?.JobId)
+        {
+            return;
+        }
+        _phase = JobPhase.Finished;
+        var record = new ZooJobRecord(_spec, Finished: true);
+        _replicator.Tell(Dsl.Update(JobKey, new LWWRegister<ZooJobRecord>(_cluster.SelfUniqueAddress, record), new WriteMajority(TimeSpan.FromSeconds(5)), r => r.WithValue(_cluster.SelfUniqueAddress, record)));
+        var c = written.Manifest.Counts;
+        _log.Info($"Job {_spec.JobId} finished in {written.Manifest.Timings.Total:0.0} s: {c.Models} models, {c.Layers} layers ({c.LayersAnalyzed} analyzed, {c.LayersCached} cached, {c.LayersFailed} failed)");
+    }
+
+    private void OnJobFailed(JobFailed failed)
+    {
+        if (failed.JobId != _spec?.JobId)
+        {
+            return;
+        }
+        _phase = JobPhase.Failed;
+        _message = failed.Reason;
+        _log.Error("Job {JobId} failed: {Reason}", failed.JobId, failed.Reason);
+    }
+
+    private JobStatus Status()
+    {
+        if (_spec is null)
+        {
+            return JobStatus.Idle;
+        }
+        var layout = new ResultLayout(_spec.ResultsPrefix);
+        string location = $"{_spec.ResultStore ?? _spec.Store} :: {layout.Prefix}";
+        int modelsDone = _plan?.Models.Count(m => m.Layers.All(l => _book?.IsDone(l.Key) ?? false)) ?? 0;
+        return new JobStatus(
+            _spec.JobId, _phase, _plan?.Models.Count ?? _modelsFound, _phase == JobPhase.Planning ? _modelsPlanned : modelsDone,
+            _book?.Total ?? 0, _book?.Done ?? 0, _cached.Count, _failed.Count, _resent, _clock.Elapsed.TotalSeconds, location, _message);
+    }
+
+    private static JobLocation Location(ZooJobSpec spec) => new(spec.Store, spec.ResultStore, spec.ResultsPrefix);
+
+    private sealed record PlanReady(string JobId, ZooPlan Plan, HashSet<string> CachedKeys);
+
+    private sealed record PlanProgress(string JobId, int Done, int Total);
+
+    private sealed record JobFailed(string JobId, string Reason);
+
+    private sealed record ReportsWritten(string JobId, JobManifest Manifest);
+
+    private sealed record Tick
+    {
+        public static readonly Tick Instance = new();
+    }
+
+    /// <summary>Progress that reports on the caller's thread (System.Progress would post to a thread-pool context).</summary>
+    private sealed class SynchronousProgress(Action<(int, int)> report) : IProgress<(int, int)>
+    {
+        public void Report((int, int) value) => report(value);
+    }
+}

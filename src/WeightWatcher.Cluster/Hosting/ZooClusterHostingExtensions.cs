@@ -1,0 +1,85 @@
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
+using Akka.Cluster.Sharding;
+using Akka.Hosting;
+using Akka.Logger.Serilog;
+using Akka.Remote.Hosting;
+using WeightWatcher.Cluster.Coordination;
+using WeightWatcher.Cluster.Protocol;
+using WeightWatcher.Cluster.Serialization;
+using WeightWatcher.Cluster.Workers;
+
+namespace WeightWatcher.Cluster.Hosting;
+
+/// <summary>Registry key of the <c>layer</c> shard region (or its proxy).</summary>
+public sealed class LayerRegion;
+
+/// <summary>Registry key of the coordinator singleton's proxy.</summary>
+public sealed class ZooCoordinatorProxy;
+
+/// <summary>
+/// The composition API of the zoo cluster: remoting, clustering with the split-brain resolver, the one
+/// serializer of the protocol, the <c>layer</c> shard region (DData coordinator state, no remembered
+/// entities) and the <see cref="ZooCoordinator"/> singleton. The same wiring runs one process on a
+/// laptop and many pods in Kubernetes.
+/// </summary>
+public static class ZooClusterHostingExtensions
+{
+    /// <summary>Adds the zoo cluster to <paramref name="builder"/>.</summary>
+    public static AkkaConfigurationBuilder AddWeightWatcherCluster(this AkkaConfigurationBuilder builder, ZooClusterOptions options, ZooNodeServices services)
+    {
+        var roles = options.HostsWorkers ? new[] { ZooClusterOptions.WorkerRole } : [];
+        builder
+            .ConfigureLoggers(loggers =>
+            {
+                loggers.ClearLoggers();
+                loggers.AddLogger<SerilogLogger>();
+            })
+            .AddHocon(ClusterHocon(options), HoconAddMode.Prepend)
+            .WithRemoting(options.Hostname, options.Port, options.PublicHostname)
+            .WithClustering(new ClusterOptions
+            {
+                SeedNodes = options.SeedAddresses().ToArray(),
+                Roles = roles,
+                SplitBrainResolver = SplitBrainResolverOption.Default,
+                MinimumNumberOfMembersPerRole = new Dictionary<string, int> { [ZooClusterOptions.WorkerRole] = Math.Max(1, options.MinimumWorkers) },
+            })
+            .WithCustomSerializer("weightwatcher-zoo", [typeof(IZooMessage)], system => new ZooMessageSerializer(system));
+
+        var singleton = new ClusterSingletonOptions { Role = ZooClusterOptions.WorkerRole };
+        if (options.HostsWorkers)
+        {
+            builder
+                .WithShardRegion<LayerRegion>(
+                    "layer",
+                    _ => LayerWorker.PropsFor(services),
+                    new LayerMessageExtractor(options.Shards),
+                    new ShardOptions { StateStoreMode = StateStoreMode.DData, RememberEntities = false, Role = ZooClusterOptions.WorkerRole })
+                .WithSingleton<ZooCoordinatorProxy>(
+                    "zoo-coordinator",
+                    (_, registry, _) => ZooCoordinator.PropsFor(services, registry.Get<LayerRegion>(), options.Coordinator),
+                    singleton,
+                    createProxyToo: true);
+        }
+        else
+        {
+            builder
+                .WithShardRegionProxy<LayerRegion>("layer", ZooClusterOptions.WorkerRole, new LayerMessageExtractor(options.Shards))
+                .WithSingletonProxy<ZooCoordinatorProxy>("zoo-coordinator", singleton);
+        }
+        return builder;
+    }
+
+    /// <summary>Settings without a typed option in Akka.Hosting.</summary>
+    private static string ClusterHocon(ZooClusterOptions options) => $$"""
+        akka.cluster.split-brain-resolver.stable-after = {{(int)options.StableAfter.TotalMilliseconds}}ms
+        akka.cluster.run-coordinated-shutdown-when-down = on
+        akka.cluster.sharding.least-shard-allocation-strategy.rebalance-absolute-limit = 20
+        akka.cluster.sharding.least-shard-allocation-strategy.rebalance-relative-limit = 0.5
+        akka.cluster.sharding.passivate-idle-entity-after = 2m
+        akka.remote.dot-netty.tcp.maximum-frame-size = 16MB
+        akka.remote.dot-netty.tcp.send-buffer-size = 16MB
+        akka.remote.dot-netty.tcp.receive-buffer-size = 16MB
+        akka.coordinated-shutdown.run-by-clr-shutdown-hook = on
+        """;
+}

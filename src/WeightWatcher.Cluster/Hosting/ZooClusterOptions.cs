@@ -1,0 +1,46 @@
+using WeightWatcher.Cluster.Coordination;
+
+namespace WeightWatcher.Cluster.Hosting;
+
+/// <summary>Settings of one node of the zoo cluster (bound from the command line or configuration).</summary>
+public sealed record ZooClusterOptions
+{
+    /// <summary>Actor system name: every node of one cluster must use the same.</summary>
+    public const string SystemName = "weightwatcher";
+
+    /// <summary>Role of nodes that host layer workers (and may host the coordinator).</summary>
+    public const string WorkerRole = "worker";
+
+    /// <summary>Interface to bind (0.0.0.0 in a container).</summary>
+    public string Hostname { get; init; } = "127.0.0.1";
+
+    /// <summary>Port to bind.</summary>
+    public int Port { get; init; } = 4053;
+
+    /// <summary>Address other nodes reach this one at (a pod's DNS name); null: <see cref="Hostname"/>.</summary>
+    public string? PublicHostname { get; init; }
+
+    /// <summary>Seed nodes as host:port; empty: this node forms a cluster on its own.</summary>
+    public IReadOnlyList<string> Seeds { get; init; } = [];
+
+    /// <summary>Whether this node hosts layer workers (false: it only submits and watches a job).</summary>
+    public bool HostsWorkers { get; init; } = true;
+
+    /// <summary>Number of shards of the <c>layer</c> region (fixed for the life of a cluster).</summary>
+    public int Shards { get; init; } = 60;
+
+    /// <summary>How long the membership must be stable before the split-brain resolver downs unreachable nodes.</summary>
+    public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Worker members required before shards are allocated (so the first node does not take them all).</summary>
+    public int MinimumWorkers { get; init; } = 1;
+
+    /// <summary>Dispatch settings of the coordinator.</summary>
+    public ZooCoordinatorSettings Coordinator { get; init; } = new(MaxInFlight: 16, TaskTimeout: TimeSpan.FromMinutes(5), MaxAttempts: 3);
+
+    /// <summary>Seed addresses in Akka form, this node itself when no seeds are given.</summary>
+    public IReadOnlyList<string> SeedAddresses() =>
+        (Seeds.Count > 0 ? Seeds : [$"{PublicHostname ?? Hostname}:{Port}"])
+            .Select(s => s.Contains("://", StringComparison.Ordinal) ? s : $"akka.tcp://{SystemName}@{s}")
+            .ToList();
+}

@@ -1,0 +1,64 @@
+using WeightWatcher.Core.Analysis;
+
+namespace WeightWatcher.Cluster.Protocol;
+
+/// <summary>
+/// Where a model lives in the store: its root (a file, or a folder prefix ending in '/') and its files
+/// with their versions, so a worker can stage exactly the bytes the coordinator hashed. References only,
+/// never tensor bytes.
+/// </summary>
+/// <param name="Root">Store path of the model: a file, or a folder prefix ending in '/'.</param>
+/// <param name="Files">The model's files (store paths, lengths, versions).</param>
+public sealed record ModelReference(string Root, IReadOnlyList<StoredFile> Files);
+
+/// <summary>One stored file of a model, as listed by the store.</summary>
+public sealed record StoredFile(string Path, long Length, string Version);
+
+/// <summary>Which stores a task reads from and writes to (specs without credentials: each node has its own).</summary>
+/// <param name="Store">Store spec of the models.</param>
+/// <param name="ResultStore">Store spec of the results (null: the model store).</param>
+/// <param name="ResultsPrefix">Prefix of the results in the result store.</param>
+public sealed record JobLocation(string Store, string? ResultStore, string ResultsPrefix);
+
+/// <summary>Analyze one layer of one model and write its rows to the result cache.</summary>
+/// <param name="LayerKey">Cache key; the entity id in the <c>layer</c> region.</param>
+/// <param name="JobId">The job this task belongs to (replies of an older job are ignored).</param>
+/// <param name="Location">Stores of the job.</param>
+/// <param name="Model">Where the model's bytes are.</param>
+/// <param name="ModelName">The model's name in the zoo (for messages).</param>
+/// <param name="LayerId">The reference's layer id.</param>
+/// <param name="LayerName">The layer's name (for messages).</param>
+/// <param name="Options">Analysis options of the job.</param>
+public sealed record AnalyzeLayer(
+    string LayerKey,
+    string JobId,
+    JobLocation Location,
+    ModelReference Model,
+    string ModelName,
+    int LayerId,
+    string LayerName,
+    AnalysisOptions Options) : IZooMessage, IWithLayerKey;
+
+/// <summary>The layer was analyzed (or found in the cache); its rows are in the result cache under the key.</summary>
+/// <param name="LayerKey">Cache key of the task.</param>
+/// <param name="JobId">Job of the task.</param>
+/// <param name="Node">Address of the node that did the work.</param>
+/// <param name="Rows">The layer's result (its table rows), as written to the cache.</param>
+/// <param name="Seconds">Wall time of the analysis on the worker (0 for a cache hit).</param>
+public sealed record LayerAnalyzed(string LayerKey, string JobId, string Node, CachedLayer Rows, double Seconds) : IZooMessage;
+
+/// <summary>The layer could not be analyzed; <paramref name="Reason"/> names the file, tensor and cause.</summary>
+/// <param name="LayerKey">Cache key of the task.</param>
+/// <param name="JobId">Job of the task.</param>
+/// <param name="Node">Address of the node that tried.</param>
+/// <param name="Reason">Why, in one line.</param>
+/// <param name="Permanent">True when the same bytes and options would fail again (bad input); false for transient causes (I/O), which are retried.</param>
+public sealed record LayerFailed(string LayerKey, string JobId, string Node, string Reason, bool Permanent) : IZooMessage;
+
+/// <summary>
+/// A layer's result as stored in the cache: its table rows (column to value: double, long, string, bool
+/// or null) or, for a permanent failure, the reason.
+/// </summary>
+/// <param name="Rows">Rows in the reference's column contract (one pooled row, or one per slice).</param>
+/// <param name="Failure">Reason of a permanent failure; null when analyzed.</param>
+public sealed record CachedLayer(IReadOnlyList<IReadOnlyDictionary<string, object?>> Rows, string? Failure) : IZooMessage;

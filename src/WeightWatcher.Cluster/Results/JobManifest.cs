@@ -1,0 +1,55 @@
+using WeightWatcher.Core.Analysis;
+
+namespace WeightWatcher.Cluster.Results;
+
+/// <summary>
+/// The record of one zoo job, written beside its reports: what went in (every file with its hash),
+/// with which options and engine, what came out, how long each phase took, and every failure with its
+/// reason. Nothing is dropped silently: a model or layer that is not in the reports is in
+/// <see cref="Failures"/>.
+/// </summary>
+public sealed record JobManifest(
+    string JobId,
+    string EngineVersion,
+    string Store,
+    string ModelsPrefix,
+    string ResultStore,
+    string ResultsPrefix,
+    string? Catalog,
+    AnalysisOptions Options,
+    DateTimeOffset SubmittedAt,
+    DateTimeOffset StartedAt,
+    DateTimeOffset FinishedAt,
+    ManifestCounts Counts,
+    ManifestTimings Timings,
+    IReadOnlyList<ManifestModel> Models,
+    IReadOnlyList<ManifestFailure> Failures,
+    IReadOnlyList<string> Ignored,
+    IReadOnlyList<string> Reports,
+    IReadOnlyList<string> Nodes);
+
+/// <summary>Job totals.</summary>
+public sealed record ManifestCounts(int Models, int ModelsFailed, int Layers, int LayersAnalyzed, int LayersCached, int LayersFailed, int Resent, int HashesComputed);
+
+/// <summary>Wall time of each phase, in seconds.</summary>
+public sealed record ManifestTimings(double Planning, double Analysis, double Reports, double Total);
+
+/// <summary>One input model: its files and hashes, and what happened to its layers.</summary>
+public sealed record ManifestModel(
+    string Model,
+    string Root,
+    string Format,
+    string ContentHash,
+    IReadOnlyList<ManifestFile> Files,
+    string? Series,
+    double? Accuracy,
+    int Layers,
+    int LayersAnalyzed,
+    int LayersCached,
+    int LayersFailed);
+
+/// <summary>One input file.</summary>
+public sealed record ManifestFile(string Path, long Length, string Version, string Sha256);
+
+/// <summary>A failure: a model (layer null) or one layer, and why.</summary>
+public sealed record ManifestFailure(string Model, string? Layer, string Reason);

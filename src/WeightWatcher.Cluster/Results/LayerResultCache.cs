@@ -1,0 +1,65 @@
+using System.Text.Json;
+using WeightWatcher.Cluster.Protocol;
+using WeightWatcher.Cluster.Serialization;
+using WeightWatcher.Storage;
+
+namespace WeightWatcher.Cluster.Results;
+
+/// <summary>
+/// Layer results by cache key in the result store. Writes are idempotent (the same key always holds
+/// the same rows), so a task that runs twice after a re-send does no harm.
+/// </summary>
+public sealed class LayerResultCache
+{
+    private readonly IModelStore _store;
+    private readonly ResultLayout _layout;
+
+    /// <summary>Creates the cache over <paramref name="store"/> with <paramref name="layout"/>.</summary>
+    public LayerResultCache(IModelStore store, ResultLayout layout)
+    {
+        _store = store;
+        _layout = layout;
+    }
+
+    /// <summary>The cached result of <paramref name="key"/>, or null when absent or unreadable (then it is recomputed).</summary>
+    public async Task<CachedLayer?> TryGetAsync(string key, CancellationToken cancellation = default)
+    {
+        string path = _layout.CacheEntry(key);
+        if (await _store.GetAsync(path, cancellation).ConfigureAwait(false) is null)
+        {
+            return null;
+        }
+        try
+        {
+            await using var stream = await _store.OpenReadAsync(path, cancellation).ConfigureAwait(false);
+            return await JsonSerializer.DeserializeAsync<CachedLayer>(stream, ZooMessageSerializer.Json, cancellation).ConfigureAwait(false);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        catch (StoreException)
+        {
+            // Deleted between the check and the read: treat as absent.
+            return null;
+        }
+    }
+
+    /// <summary>Stores the result of <paramref name="key"/>.</summary>
+    public Task PutAsync(string key, CachedLayer layer, CancellationToken cancellation = default) =>
+        _store.WriteAsync(_layout.CacheEntry(key), JsonSerializer.SerializeToUtf8Bytes(layer, ZooMessageSerializer.Json), cancellation);
+
+    /// <summary>Every key in the cache, from one listing (no per-key requests).</summary>
+    public async Task<HashSet<string>> ListKeysAsync(CancellationToken cancellation = default)
+    {
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var entry in _store.ListAsync(_layout.CachePrefix, cancellation).ConfigureAwait(false))
+        {
+            if (_layout.KeyOf(entry.Path) is { } key)
+            {
+                keys.Add(key);
+            }
+        }
+        return keys;
+    }
+}

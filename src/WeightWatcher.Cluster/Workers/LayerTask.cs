@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using WeightWatcher.Cluster.Protocol;
+using WeightWatcher.Core.Analysis;
+using WeightWatcher.Core.Formats;
+using WeightWatcher.Storage;
+
+namespace WeightWatcher.Cluster.Workers;
+
+/// <summary>
+/// The work of one <see cref="AnalyzeLayer"/> task, apart from the actor that receives it: cache lookup,
+/// staging, range reads, ESD, fit and metrics (the Core analyzer), cache write, and the reply. Every
+/// failure becomes a <see cref="LayerFailed"/> reply; nothing a model holds can take the node down.
+/// </summary>
+public static class LayerTask
+{
+    /// <summary>Runs <paramref name="task"/> on this node and returns the reply for the coordinator.</summary>
+    public static async Task<IZooMessage> RunAsync(ZooNodeServices services, AnalyzeLayer task, string node, CancellationToken cancellation = default)
+    {
+        string where = $"{task.ModelName}: layer {task.LayerId} '{task.LayerName}'";
+        try
+        {
+            var cache = services.Cache(task.Location);
+            if (await cache.TryGetAsync(task.LayerKey, cancellation).ConfigureAwait(false) is { } hit)
+            {
+                return Reply(task, node, hit, 0);
+            }
+            await services.Gate.WaitAsync(cancellation).ConfigureAwait(false);
+            try
+            {
+                var clock = Stopwatch.StartNew();
+                var store = services.Store(task.Location.Store);
+                var files = task.Model.Files.Select(f => new StoredObject(f.Path, f.Length, f.Version)).ToList();
+                string local = await services.Staging.StageAsync(store, task.Model.Root, files, cancellation).ConfigureAwait(false);
+                CachedLayer result;
+                try
+                {
+                    // The analysis is CPU-bound: off the actor threads, one per admitted slot.
+                    result = await Task.Run(() => Analyze(services, local, task), cancellation).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is ModelFormatException or LayerAnalysisException)
+                {
+                    // Bad input is a property of the bytes: cached, so the next run does not try again.
+                    result = new CachedLayer([], $"{where}: {e.Message}");
+                }
+                await cache.PutAsync(task.LayerKey, result, cancellation).ConfigureAwait(false);
+                return Reply(task, node, result, clock.Elapsed.TotalSeconds);
+            }
+            finally
+            {
+                services.Gate.Release();
+            }
+        }
+        catch (Exception e) when (e is StoreException or IOException or UnauthorizedAccessException)
+        {
+            return new LayerFailed(task.LayerKey, task.JobId, node, $"{where}: storage: {e.Message}", Permanent: false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new LayerFailed(task.LayerKey, task.JobId, node, $"{where}: {e.GetType().Name}: {e.Message}", Permanent: false);
+        }
+    }
+
+    private static IZooMessage Reply(AnalyzeLayer task, string node, CachedLayer result, double seconds) =>
+        result.Failure is null
+            ? new LayerAnalyzed(task.LayerKey, task.JobId, node, result, seconds)
+            : new LayerFailed(task.LayerKey, task.JobId, node, result.Failure, Permanent: true);
+
+    private static CachedLayer Analyze(ZooNodeServices services, string localPath, AnalyzeLayer task)
+    {
+        using var lease = services.Readers.Acquire(localPath);
+        var results = services.Analyzer.AnalyzeLayer(lease.Reader, task.LayerId, task.Options);
+        var columns = LayerTable.AnalyzeColumns(task.Options);
+        var rows = results
+            .Select(r => (IReadOnlyDictionary<string, object?>)columns.ToDictionary(c => c, c => LayerTable.Value(r, c), StringComparer.Ordinal))
+            .ToList();
+        return new CachedLayer(rows, null);
+    }
+}

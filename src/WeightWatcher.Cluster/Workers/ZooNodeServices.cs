@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+using WeightWatcher.Cluster.Protocol;
+using WeightWatcher.Cluster.Results;
+using WeightWatcher.Core.Analysis;
+using WeightWatcher.Storage;
+
+namespace WeightWatcher.Cluster.Workers;
+
+/// <summary>
+/// What every node of the zoo job shares between its actors: the stores (opened once per spec, with
+/// the node's own credentials), the staging area for models in stores without a local folder, open
+/// model readers, the analyzer, and a gate that runs at most one layer per core.
+/// </summary>
+public sealed class ZooNodeServices : IDisposable
+{
+    private readonly ConcurrentDictionary<string, Lazy<IModelStore>> _stores = new(StringComparer.Ordinal);
+    private readonly Func<string, bool, IModelStore> _openStore;
+
+    /// <summary>Creates the services of one node.</summary>
+    /// <param name="analyzer">The analysis engine (its spectral backend chosen by the host).</param>
+    /// <param name="stagingDirectory">Node-local folder for staged copies of remote models.</param>
+    /// <param name="stagingBytes">Size bound of the staging folder.</param>
+    /// <param name="parallelism">Layers analyzed at once on this node (0: one per core).</param>
+    /// <param name="openStore">Opens a store from its spec (defaults to <see cref="StoreFactory.Create"/>).</param>
+    public ZooNodeServices(Analyzer analyzer, string stagingDirectory, long stagingBytes, int parallelism = 0, Func<string, bool, IModelStore>? openStore = null)
+    {
+        Analyzer = analyzer;
+        Staging = new ModelStaging(stagingDirectory, stagingBytes);
+        Parallelism = parallelism > 0 ? parallelism : Environment.ProcessorCount;
+        Gate = new SemaphoreSlim(Parallelism, Parallelism);
+        _openStore = openStore ?? ((spec, create) => StoreFactory.Create(spec, create));
+    }
+
+    /// <summary>The analysis engine.</summary>
+    public Analyzer Analyzer { get; }
+
+    /// <summary>Node-local copies of remote models.</summary>
+    public ModelStaging Staging { get; }
+
+    /// <summary>Open model readers, shared by the layer tasks.</summary>
+    public ModelReaderCache Readers { get; } = new();
+
+    /// <summary>How many layers run at once on this node.</summary>
+    public int Parallelism { get; }
+
+    /// <summary>Admits at most <see cref="Parallelism"/> layer analyses at a time.</summary>
+    public SemaphoreSlim Gate { get; }
+
+    /// <summary>The store for <paramref name="spec"/>, opened once per node.</summary>
+    public IModelStore Store(string spec, bool createIfMissing = false) =>
+        _stores.GetOrAdd(spec, s => new Lazy<IModelStore>(() => _openStore(s, createIfMissing), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+
+    /// <summary>The result store of a job.</summary>
+    public IModelStore ResultStore(JobLocation location) => Store(location.ResultStore ?? location.Store, createIfMissing: true);
+
+    /// <summary>The layer cache of a job.</summary>
+    public LayerResultCache Cache(JobLocation location) => new(ResultStore(location), new ResultLayout(location.ResultsPrefix));
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Readers.Dispose();
+        foreach (var store in _stores.Values.Where(s => s.IsValueCreated))
+        {
+            store.Value.Dispose();
+        }
+        Gate.Dispose();
+    }
+}

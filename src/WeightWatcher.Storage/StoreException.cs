@@ -1,0 +1,25 @@
+namespace WeightWatcher.Storage;
+
+/// <summary>An object of a model store could not be found, read or written, or a store could not be opened.</summary>
+public sealed class StoreException : Exception
+{
+    /// <summary>Creates an exception whose message is "{path}: {reason}".</summary>
+    /// <param name="path">The store-relative path (or store specification) concerned.</param>
+    /// <param name="reason">What went wrong, for a person to read.</param>
+    /// <param name="inner">The underlying exception, if any.</param>
+    public StoreException(string path, string reason, Exception? inner = null)
+        : base($"{path}: {reason}", inner)
+    {
+        StorePath = path;
+    }
+
+    /// <summary>Used by the stores: the message names the store first, "{description}: {path}: {reason}".</summary>
+    internal StoreException(string storeDescription, string path, string reason, Exception? inner)
+        : base($"{storeDescription}: {path}: {reason}", inner)
+    {
+        StorePath = path;
+    }
+
+    /// <summary>The store-relative path (or store specification) the failure concerns.</summary>
+    public string StorePath { get; }
+}

@@ -1,0 +1,105 @@
+using Azure.Storage.Blobs;
+
+namespace WeightWatcher.Storage;
+
+/// <summary>Opens a model store from the one-string specification used on command lines and in configuration.</summary>
+public static class StoreFactory
+{
+    /// <summary>Environment variable read first for the connection string of "az://" specifications.</summary>
+    public const string ConnectionStringVariable = "WW_BLOB_CONNECTION_STRING";
+
+    /// <summary>The Azure SDK's conventional variable, read when <see cref="ConnectionStringVariable"/> is not set.</summary>
+    public const string AzureConnectionStringVariable = "AZURE_STORAGE_CONNECTION_STRING";
+
+    private const string AzureScheme = "az://";
+
+    /// <summary>
+    /// Opens the store that <paramref name="spec"/> names:
+    /// <list type="bullet">
+    /// <item><description>"az://&lt;container&gt;": that container of the storage account whose connection string is in
+    /// WW_BLOB_CONNECTION_STRING, else AZURE_STORAGE_CONNECTION_STRING;</description></item>
+    /// <item><description>"http(s)://host/.../&lt;container&gt;[?sas]": the container at that URI, with the SAS token if one is given;</description></item>
+    /// <item><description>anything else: a local folder.</description></item>
+    /// </list>
+    /// </summary>
+    /// <param name="spec">The store specification.</param>
+    /// <param name="createIfMissing">Create the folder or container when it does not exist.</param>
+    /// <param name="getEnvironment">Reads an environment variable; defaults to <see cref="Environment.GetEnvironmentVariable(string)"/>.</param>
+    /// <exception cref="StoreException">The specification is malformed, no connection string is set, or the store cannot be opened.</exception>
+    public static IModelStore Create(string spec, bool createIfMissing = false, Func<string, string?>? getEnvironment = null)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        spec = spec.Trim();
+        if (spec.Length == 0)
+        {
+            throw new StoreException(spec, "the store specification is empty");
+        }
+        getEnvironment ??= Environment.GetEnvironmentVariable;
+        if (spec.StartsWith(AzureScheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return CreateFromConnectionString(spec, createIfMissing, getEnvironment);
+        }
+        if (spec.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || spec.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            return CreateFromUri(spec, createIfMissing);
+        }
+        return new LocalFolderStore(spec, createIfMissing);
+    }
+
+    /// <summary>Client options for every blob client built here (see <see cref="AzureBlobStore.PinnedServiceVersion"/>).</summary>
+    internal static BlobClientOptions ClientOptions() => new(AzureBlobStore.PinnedServiceVersion);
+
+    private static AzureBlobStore CreateFromConnectionString(string spec, bool createIfMissing, Func<string, string?> getEnvironment)
+    {
+        var container = spec[AzureScheme.Length..].TrimEnd('/');
+        if (container.Length == 0 || container.Contains('/'))
+        {
+            throw new StoreException(spec, "expected az://<container> (a container name alone, no folder)");
+        }
+        var variable = ConnectionStringVariable;
+        var connection = getEnvironment(variable);
+        if (string.IsNullOrWhiteSpace(connection))
+        {
+            variable = AzureConnectionStringVariable;
+            connection = getEnvironment(variable);
+        }
+        if (string.IsNullOrWhiteSpace(connection))
+        {
+            throw new StoreException(spec,
+                $"no storage account: set {ConnectionStringVariable} (or {AzureConnectionStringVariable}) to the account's connection string");
+        }
+        BlobContainerClient client;
+        try
+        {
+            client = new BlobContainerClient(connection, container, ClientOptions());
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException)
+        {
+            // The SDK's message may quote the connection string, key included: keep it out of ours, and drop the inner exception.
+            throw new StoreException(spec, $"the connection string in {variable} is not valid ({e.GetType().Name})");
+        }
+        return new AzureBlobStore(client, createIfMissing);
+    }
+
+    private static AzureBlobStore CreateFromUri(string spec, bool createIfMissing)
+    {
+        if (!Uri.TryCreate(spec, UriKind.Absolute, out var uri) || uri.AbsolutePath.Trim('/').Length == 0)
+        {
+            throw new StoreException(RedactedSpec(spec), "expected http(s)://host/.../<container>[?sas]");
+        }
+        BlobContainerClient client;
+        try
+        {
+            client = new BlobContainerClient(uri, ClientOptions());
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            // As above: the SDK's message may repeat the URI, signature included.
+            throw new StoreException(RedactedSpec(spec), $"not a blob container URI ({e.GetType().Name})");
+        }
+        return new AzureBlobStore(client, createIfMissing);
+    }
+
+    private static string RedactedSpec(string spec) =>
+        Uri.TryCreate(spec, UriKind.Absolute, out var uri) ? AzureBlobStore.RedactSignature(uri) : "(unparseable URI)";
+}

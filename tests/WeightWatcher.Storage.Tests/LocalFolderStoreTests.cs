@@ -1,0 +1,72 @@
+using WeightWatcher.Storage.Tests.Support;
+
+namespace WeightWatcher.Storage.Tests;
+
+/// <summary>The store contract on a local folder, plus what only a folder has.</summary>
+public sealed class LocalFolderStoreTests : ModelStoreContract
+{
+    private readonly TempFolder _temp = new();
+
+    protected override IModelStore CreateEmptyStore() => new LocalFolderStore(_temp.Combine("store"), createIfMissing: true);
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        _temp.Dispose();
+    }
+
+    [Fact]
+    public void LocalRoot_and_Description_are_the_absolute_folder()
+    {
+        Assert.Equal(_temp.Combine("store"), Store.LocalRoot);
+        Assert.Equal(Store.LocalRoot, Store.Description);
+        Assert.True(Path.IsPathFullyQualified(Store.LocalRoot!));
+    }
+
+    [Fact]
+    public void A_missing_folder_is_refused_unless_it_may_be_created()
+    {
+        var missing = _temp.Combine("not", "here");
+        var error = Assert.Throws<StoreException>(() => new LocalFolderStore(missing));
+        Assert.Contains("does not exist", error.Message);
+        Assert.False(Directory.Exists(missing));
+
+        using var created = new LocalFolderStore(missing, createIfMissing: true);
+        Assert.True(Directory.Exists(missing));
+    }
+
+    [Fact]
+    public async Task Writes_land_in_files_below_the_root_and_nowhere_else()
+    {
+        await Store.WriteAsync("a/b/c.bin", new byte[] { 7 }, Cancellation);
+        Assert.Equal(new byte[] { 7 }, await File.ReadAllBytesAsync(Path.Combine(Store.LocalRoot!, "a", "b", "c.bin"), Cancellation));
+
+        await Assert.ThrowsAsync<StoreException>(() => Store.WriteAsync("../outside.bin", new byte[1], Cancellation));
+        Assert.False(File.Exists(_temp.Combine("outside.bin")));
+        // Nothing but the one file: no temporary files are left behind.
+        Assert.Single(Directory.GetFiles(Store.LocalRoot!, "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task Listings_skip_temporary_files_and_include_hidden_ones()
+    {
+        await Store.WriteAsync("m/real.bin", new byte[1], Cancellation);
+        await File.WriteAllBytesAsync(Path.Combine(Store.LocalRoot!, "m", "real.bin.0123abcd" + LocalFolderStore.TempSuffix), new byte[1], Cancellation);
+        await File.WriteAllBytesAsync(Path.Combine(Store.LocalRoot!, "m", ".hidden"), new byte[1], Cancellation);
+
+        Assert.Equal(["m/.hidden", "m/real.bin"], (await Store.ListAllAsync()).Select(o => o.Path));
+        await Assert.ThrowsAsync<StoreException>(() => Store.WriteAsync("m/x" + LocalFolderStore.TempSuffix, new byte[1], Cancellation));
+    }
+
+    [Fact]
+    public async Task Version_is_the_length_and_the_last_write_ticks()
+    {
+        await Store.WriteAsync("v.bin", new byte[5], Cancellation);
+        var file = new FileInfo(Path.Combine(Store.LocalRoot!, "v.bin"));
+        Assert.Equal($"5-{file.LastWriteTimeUtc.Ticks}", (await Store.GetAsync("v.bin", Cancellation))!.Version);
+
+        // Same length, new write time: a new version.
+        File.SetLastWriteTimeUtc(file.FullName, file.LastWriteTimeUtc.AddSeconds(-10));
+        Assert.NotEqual($"5-{file.LastWriteTimeUtc.Ticks}", (await Store.GetAsync("v.bin", Cancellation))!.Version);
+    }
+}
