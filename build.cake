@@ -1,5 +1,5 @@
 // Build script of WeightWatcher.Cluster (Cake). Run: dotnet tool restore && dotnet cake --target=<Task>
-// Tasks: Clean, Restore, Build, Test (default), Pack, Analyze (the main job on its embedded default).
+// Tasks: Clean, Restore, Build, Azurite, Test (default), Pack, Analyze (the main job on its embedded default).
 #nullable enable
 using System.Xml.Linq;
 
@@ -54,9 +54,33 @@ Task("Build")
     .IsDependentOn("Restore")
     .Does(() => DotNetBuild(solution, new DotNetBuildSettings { Configuration = configuration, NoRestore = true }));
 
+Task("Azurite")
+    .Description("Installs the Azurite blob emulator into .tools/ (the storage tests' emulator) when missing; needs npm.")
+    .Does(() =>
+{
+    var tools = MakeAbsolute(Directory("./.tools"));
+    if (System.IO.File.Exists(tools.CombineWithFilePath("node_modules/.bin/azurite-blob").FullPath))
+    {
+        return;
+    }
+    var npm = Context.Tools.Resolve("npm");
+    if (npm is null)
+    {
+        Warning("npm is not on PATH, so Azurite is not installed: the blob storage tests will be skipped.");
+        return;
+    }
+    Information("Installing azurite@3.37.0 into .tools ...");
+    var rc = StartProcess(npm, new ProcessSettings { Arguments = $"install --prefix \"{tools.FullPath}\" --no-audit --no-fund azurite@3.37.0" });
+    if (rc != 0)
+    {
+        Warning($"npm install azurite failed (exit code {rc}): the blob storage tests will be skipped.");
+    }
+});
+
 Task("Test")
     .Description("Runs every test project and prints 'N passed, N failed[, N skipped]'.")
     .IsDependentOn("Build")
+    .IsDependentOn("Azurite")
     .Does(() =>
 {
     CleanDirectory(testResults);

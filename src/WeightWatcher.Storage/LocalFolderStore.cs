@@ -83,7 +83,6 @@ public sealed class LocalFolderStore : IModelStore
             cancellation.ThrowIfCancellationRequested();
             yield return item;
         }
-        await Task.CompletedTask.ConfigureAwait(false);
     }
 
     /// <inheritdoc />

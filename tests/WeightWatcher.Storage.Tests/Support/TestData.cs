@@ -3,8 +3,11 @@ namespace WeightWatcher.Storage.Tests.Support;
 /// <summary>Small helpers shared by the store tests.</summary>
 public static class TestData
 {
-    /// <summary>A container name no other test uses (Azurite keeps one account for the whole run).</summary>
-    public static string UniqueContainerName(string purpose) => $"{purpose}-{Guid.NewGuid():N}"[..Math.Min(63, purpose.Length + 33)].ToLowerInvariant();
+    /// <summary>
+    /// A container name no other test uses (one Azurite account serves the whole run): <paramref name="purpose"/>
+    /// (lowercase letters, digits, '-'; at most 30 characters, since names stop at 63) and a GUID.
+    /// </summary>
+    public static string UniqueContainerName(string purpose) => $"{purpose}-{Guid.NewGuid():N}";
 
     /// <summary>Deterministic pseudo-random content.</summary>
     public static byte[] Bytes(int length, int seed = 1)

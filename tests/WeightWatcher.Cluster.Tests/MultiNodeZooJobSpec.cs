@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using WeightWatcher.Cluster.Tests.Support;
+using WeightWatcher.Core.Tests.Support;
+
+namespace WeightWatcher.Cluster.Tests;
+
+/// <summary>
+/// A real cluster of separate processes on 127.0.0.1: three <c>ww node</c> workers and a
+/// <c>ww zoo run</c> submitter, over the CIFAR ResNet series of ../shared/zoo (read-only: results go to
+/// a temp folder). A member is killed with SIGKILL mid-run; the job must still finish with every layer
+/// exactly once and the same numbers as a one-process run.
+/// </summary>
+public sealed class MultiNodeZooJobSpec
+{
+    private static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(6);
+
+    [Fact]
+    public void Killing_a_worker_mid_run_loses_nothing_and_changes_no_number() => RunWithKill(killCoordinatorHost: false);
+
+    [Fact]
+    public void Killing_the_node_hosting_the_coordinator_resumes_the_job_on_another_node() => RunWithKill(killCoordinatorHost: true);
+
+    private static void RunWithKill(bool killCoordinatorHost)
+    {
+        string zoo = SharedFolder.Require("zoo/cifar10-resnet");
+        using var reference = new TempDir();
+        var single = WwProcess.Run(JobTimeout, null, "zoo", "run", "--store", zoo, "--result-store", reference.Path);
+        Assert.True(single.ExitCode == 0, $"one-process run: exit {single.ExitCode}\n{WwProcess.Tail(single.Stderr)}");
+        var expected = ResultFiles.Csv(Path.Combine(reference.Path, "results"), "layers.csv");
+        int layers = expected.Length - 1;
+
+        using var results = new TempDir();
+        int[] ports = [FreePorts.Next(), FreePorts.Next(), FreePorts.Next(), FreePorts.Next()];
+        string seeds = $"127.0.0.1:{ports[0]},127.0.0.1:{ports[1]}";
+        var nodes = new List<WwProcess>();
+        try
+        {
+            // The first node starts alone and is the oldest member: the coordinator singleton lives there.
+            nodes.Add(StartNode(ports[0], seeds));
+            WaitFor(() => nodes[0].Stderr.Contains("listening", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "node 1 to start", nodes);
+            Thread.Sleep(2000);
+            nodes.Add(StartNode(ports[1], seeds));
+            nodes.Add(StartNode(ports[2], seeds));
+            using var runner = WwProcess.Start(null, "zoo", "run", "--store", zoo, "--result-store", results.Path, "--seeds", seeds, "--port", ports[3].ToString(), "--min-workers", "3", "--task-timeout", "120");
+
+            // Kill when about a quarter of the layers are stored: the victim surely holds tasks then.
+            string cache = Path.Combine(results.Path, "results", "cache");
+            WaitFor(() => Stored(cache) >= layers / 4 || runner.HasExited, JobTimeout, "a quarter of the layers", [.. nodes, runner]);
+            Assert.False(runner.HasExited, $"the job ended before the kill\n{runner.Stdout}\n{WwProcess.Tail(runner.Stderr)}");
+            var victim = killCoordinatorHost ? nodes[0] : nodes[2];
+            int storedAtKill = Stored(cache);
+            var clock = Stopwatch.StartNew();
+            victim.Kill();
+
+            int exit = runner.WaitForExit(JobTimeout);
+            double recovery = clock.Elapsed.TotalSeconds;
+            Assert.True(exit == 0, $"exit {exit}\n{runner.Stdout}\n{WwProcess.Tail(runner.Stderr)}");
+            string resultsDir = Path.Combine(results.Path, "results");
+            var actual = ResultFiles.Csv(resultsDir, "layers.csv");
+            Assert.Equal(expected, actual);
+            var keys = actual.Skip(1).Select(l => string.Join(',', l.Split(',').Take(2))).ToList();
+            Assert.Equal(keys.Count, keys.Distinct().Count());
+            var manifest = ResultFiles.Manifest(resultsDir);
+            Assert.Equal(layers, manifest.Counts.Layers);
+            Assert.Equal(0, manifest.Counts.LayersFailed);
+            Assert.True(manifest.Nodes.Count >= 2, "work was spread over the workers: " + string.Join(", ", manifest.Nodes));
+            TestContext.Current.SendDiagnosticMessage(
+                $"{(killCoordinatorHost ? "coordinator host" : "worker")} killed at {storedAtKill}/{layers} layers; job finished {recovery:F1} s later; " +
+                $"{manifest.Counts.LayersAnalyzed} analyzed after the (re)start, {manifest.Counts.LayersCached} found stored, {manifest.Counts.Resent} resent; nodes: {string.Join(", ", manifest.Nodes)}");
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                node.Dispose();
+            }
+        }
+    }
+
+    private static WwProcess StartNode(int port, string seeds) =>
+        WwProcess.Start(null, "node", "--port", port.ToString(), "--seeds", seeds, "--parallel", "1", "--min-workers", "3");
+
+    private static int Stored(string cache) =>
+        Directory.Exists(cache) ? Directory.EnumerateFiles(cache, "*.json", SearchOption.AllDirectories).Count() : 0;
+
+    private static void WaitFor(Func<bool> condition, TimeSpan timeout, string what, IEnumerable<WwProcess> processes)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > timeout)
+            {
+                Assert.Fail($"timed out waiting for {what}\n" + string.Join("\n----\n", processes.Select(p => WwProcess.Tail(p.Stderr, 30))));
+            }
+            Thread.Sleep(200);
+        }
+    }
+}

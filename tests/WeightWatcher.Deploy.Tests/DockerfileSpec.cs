@@ -1,0 +1,140 @@
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using WeightWatcher.Deploy.Tests.Support;
+
+namespace WeightWatcher.Deploy.Tests;
+
+/// <summary>
+/// deploy/Dockerfile, read (no container engine here): the stages, the native packages, the projects it
+/// copies before restoring, the entrypoint and the user.
+/// </summary>
+public sealed partial class DockerfileSpec
+{
+    private static string Text => File.ReadAllText(Path.Combine(RepoPaths.Deploy, "Dockerfile"));
+
+    /// <summary>Instructions with continuation lines joined and comments dropped.</summary>
+    private static List<string> Instructions =>
+        Regex.Replace(Text, @"\\\r?\n", " ")
+            .Split('\n')
+            .Select(l => l.Trim())
+            .Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .ToList();
+
+    [Fact]
+    public void BuildsOnTheSdkAndRunsOnTheRuntimeImage()
+    {
+        var from = Instructions.Where(i => i.StartsWith("FROM ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, from.Count);
+        Assert.Matches(@"^FROM mcr\.microsoft\.com/dotnet/sdk:(10\.0|\$\{DOTNET_VERSION\}) AS build$", from[0]);
+        Assert.Matches(@"^FROM mcr\.microsoft\.com/dotnet/runtime:(10\.0|\$\{DOTNET_VERSION\})( AS \w+)?$", from[1]);
+        Assert.Contains("ARG DOTNET_VERSION=10.0", Instructions);
+    }
+
+    [Fact]
+    public void InstallsOpenBlasAndLapackeForBuildAndRuntime()
+    {
+        var stages = Stages();
+        string build = string.Join("\n", stages[0].Where(i => i.StartsWith("RUN ", StringComparison.Ordinal)));
+        string runtime = string.Join("\n", stages[1].Where(i => i.StartsWith("RUN ", StringComparison.Ordinal)));
+        foreach (var package in new[] { "libopenblas-dev", "liblapacke-dev", "cmake", "gcc" })
+        {
+            Assert.Matches($@"apt-get install[^\n]*\s{Regex.Escape(package)}(\s|$)", build);
+        }
+        foreach (var package in new[] { "libopenblas0-pthread", "liblapacke" })
+        {
+            Assert.Matches($@"apt-get install[^\n]*\s{Regex.Escape(package)}(\s|$)", runtime);
+        }
+        Assert.DoesNotMatch(@"-dev\b", runtime);
+    }
+
+    [Fact]
+    public void CopiesEveryProjectTheCliNeedsBeforeRestoring()
+    {
+        var instructions = Stages()[0];
+        int restore = instructions.FindIndex(i => i.StartsWith("RUN dotnet restore", StringComparison.Ordinal));
+        Assert.True(restore > 0, "the build stage does not restore");
+        var copied = instructions.Take(restore)
+            .Where(i => i.StartsWith("COPY ", StringComparison.Ordinal))
+            .SelectMany(i => i.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).SkipLast(1))
+            .ToList();
+        Assert.Contains("Directory.Build.props", copied);
+        Assert.Contains("Directory.Packages.props", copied);
+        foreach (var project in ProjectClosure(Path.Combine(RepoPaths.Root, "src", "WeightWatcher.Cli", "WeightWatcher.Cli.csproj")))
+        {
+            string relative = Path.GetRelativePath(RepoPaths.Root, project).Replace('\\', '/');
+            Assert.True(copied.Contains(relative), $"the Dockerfile restores without {relative}");
+            foreach (var import in XDocument.Load(project).Descendants("Import").Select(e => (string?)e.Attribute("Project")).OfType<string>())
+            {
+                string imported = Path.GetRelativePath(RepoPaths.Root, Path.GetFullPath(Path.Combine(Path.GetDirectoryName(project)!, import.Replace('\\', '/')))).Replace('\\', '/');
+                Assert.True(copied.Any(c => imported.StartsWith(c.TrimEnd('/') + "/", StringComparison.Ordinal) || c == imported), $"the Dockerfile restores without {imported}, which {relative} imports");
+            }
+        }
+        Assert.Contains(instructions, i => Regex.IsMatch(i, @"^RUN dotnet publish src/WeightWatcher\.Cli\S* .*-o /app\b"));
+        Assert.Contains(instructions, i => i.Contains("test -f /app/libMathNetNumericsOpenBLAS.so", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void RunsWwAsANonRootUser()
+    {
+        var runtime = Stages()[1];
+        Assert.Contains("ENTRYPOINT [\"dotnet\", \"/app/ww.dll\"]", runtime);
+        Assert.Contains(runtime, i => i.StartsWith("COPY --from=build /app", StringComparison.Ordinal));
+        var user = Assert.Single(runtime, i => i.StartsWith("USER ", StringComparison.Ordinal));
+        Assert.DoesNotMatch(@"^USER\s+(root|0)(:|$)", user);
+        Assert.True(runtime.IndexOf(user) > runtime.FindLastIndex(i => i.StartsWith("RUN ", StringComparison.Ordinal)), "a RUN after USER would run as the app user");
+        // The variables the image sets are ones ww reads.
+        var env = runtime.Where(i => i.StartsWith("ENV ", StringComparison.Ordinal))
+            .SelectMany(i => Regex.Matches(i, @"\b(WW_[A-Z_]+)=").Select(m => m.Groups[1].Value))
+            .ToList();
+        Assert.NotEmpty(env);
+        Assert.All(env, name => Assert.Contains(name, CliHelp.EnvironmentVariables));
+        Assert.Contains("EXPOSE 4053", runtime);
+    }
+
+    [Fact]
+    public void TheBuildContextIgnoresBuildOutput()
+    {
+        string ignore = File.ReadAllText(Path.Combine(RepoPaths.Deploy, "Dockerfile.dockerignore"));
+        foreach (var entry in new[] { "**/bin/", "**/obj/", "artifacts/", ".tools/" })
+        {
+            Assert.Contains(entry, ignore.Split('\n').Select(l => l.Trim()));
+        }
+    }
+
+    private static List<List<string>> Stages()
+    {
+        var stages = new List<List<string>>();
+        foreach (var i in Instructions)
+        {
+            if (i.StartsWith("FROM ", StringComparison.Ordinal))
+            {
+                stages.Add([]);
+            }
+            if (stages.Count > 0)
+            {
+                stages[^1].Add(i);
+            }
+        }
+        Assert.Equal(2, stages.Count);
+        return stages;
+    }
+
+    private static IEnumerable<string> ProjectClosure(string project)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>([Path.GetFullPath(project)]);
+        while (pending.Count > 0)
+        {
+            string current = pending.Pop();
+            if (!seen.Add(current))
+            {
+                continue;
+            }
+            foreach (var reference in XDocument.Load(current).Descendants("ProjectReference").Select(e => (string)e.Attribute("Include")!))
+            {
+                pending.Push(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(current)!, reference.Replace('\\', '/'))));
+            }
+        }
+        return seen.Order(StringComparer.Ordinal);
+    }
+}
