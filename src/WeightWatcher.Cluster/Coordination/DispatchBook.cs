@@ -15,6 +15,7 @@ public sealed class DispatchBook<TTask>
     private readonly Dictionary<string, (DateTime Deadline, int Attempts)> _inFlight = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _attempts = new(StringComparer.Ordinal);
     private readonly HashSet<string> _done = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _free = new(StringComparer.Ordinal);
     private readonly int _maxInFlight;
     private readonly TimeSpan _timeout;
 
@@ -65,7 +66,8 @@ public sealed class DispatchBook<TTask>
             {
                 continue;
             }
-            int attempts = _attempts.GetValueOrDefault(key) + 1;
+            // A task lost with a departed member is not the task's fault: that send does not count.
+            int attempts = _attempts.GetValueOrDefault(key) + (_free.Remove(key) ? 0 : 1);
             _attempts[key] = attempts;
             _inFlight[key] = (now + _timeout, attempts);
             send.Add(_tasks[key]);
@@ -87,6 +89,9 @@ public sealed class DispatchBook<TTask>
     /// <summary>True when <paramref name="key"/> is done.</summary>
     public bool IsDone(string key) => _done.Contains(key);
 
+    /// <summary>True when the next send of <paramref name="key"/> will not count as an attempt.</summary>
+    public bool IsFree(string key) => _free.Contains(key);
+
     /// <summary>How many times <paramref name="key"/> has been sent.</summary>
     public int Attempts(string key) => _attempts.GetValueOrDefault(key);
 
@@ -101,9 +106,25 @@ public sealed class DispatchBook<TTask>
         return true;
     }
 
+    /// <summary>
+    /// Brings the deadline of every in-flight task forward to <paramref name="deadline"/> and makes their
+    /// next send free (not counted as an attempt): a member left, and any of them may have been on it.
+    /// Not re-sent at once, because the shard regions still route to the departed member until they
+    /// have seen it go; after the deadline the tasks reach the shards' new homes.
+    /// </summary>
+    /// <returns>How many tasks were in flight.</returns>
+    public int Hurry(DateTime deadline)
+    {
+        foreach (var key in _inFlight.Keys.ToList())
+        {
+            var (current, attempts) = _inFlight[key];
+            _inFlight[key] = (current < deadline ? current : deadline, attempts);
+            _free.Add(key);
+        }
+        return _inFlight.Count;
+    }
+
     /// <summary>In-flight tasks whose deadline has passed.</summary>
     public List<string> Expired(DateTime now) => _inFlight.Where(kv => kv.Value.Deadline <= now).Select(kv => kv.Key).ToList();
 
-    /// <summary>Every in-flight key (to re-send when a member leaves: any of them may have been on it).</summary>
-    public List<string> InFlightKeys() => [.. _inFlight.Keys];
 }

@@ -23,7 +23,10 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
 
     private readonly ZooNodeServices _services;
     private readonly IActorRef _region;
-    private readonly ZooCoordinatorSettings _settings;
+    /// <summary>Time the shard regions get to re-home a departed member's shards before its tasks are re-sent.</summary>
+    private static readonly TimeSpan RegionSettle = TimeSpan.FromSeconds(5);
+
+    private ZooCoordinatorSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
     private readonly IActorRef _replicator;
@@ -132,6 +135,7 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
     private void Begin(ZooJobSpec spec)
     {
         _spec = spec;
+        _settings = spec.Dispatch ?? _settings;
         _phase = JobPhase.Planning;
         _plan = null;
         _book = null;
@@ -243,7 +247,7 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
         }
         foreach (var key in _book.Expired(DateTime.UtcNow))
         {
-            if (_book.Attempts(key) >= _settings.MaxAttempts)
+            if (_book.Attempts(key) >= _settings.MaxAttempts && !_book.IsFree(key))
             {
                 _book.Complete(key);
                 _failed[key] = $"no reply within {_settings.TaskTimeout.TotalSeconds:0} s, {_book.Attempts(key)} times";
@@ -263,15 +267,10 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
             return;
         }
         // Sharding delivers at most once: whatever the departed member held is lost. Which tasks it held is
-        // not known here, so everything in flight goes again; results are idempotent by key.
-        var keys = _book.InFlightKeys();
-        _log.Warning("Member {Member} left: re-sending {Count} tasks in flight", removed.Member.Address, keys.Count);
-        foreach (var key in keys)
-        {
-            _book.Retry(key);
-            _resent++;
-        }
-        Pump();
+        // not known here, so everything in flight goes again (results are idempotent by key) once the
+        // regions have moved its shards.
+        int count = _book.Hurry(DateTime.UtcNow + RegionSettle);
+        _log.Warning("Member {0} left: re-sending the {1} tasks in flight in {2} s", removed.Member.Address, count, RegionSettle.TotalSeconds);
     }
 
     private void StartReports()

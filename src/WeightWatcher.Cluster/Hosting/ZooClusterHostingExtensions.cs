@@ -74,6 +74,14 @@ public static class ZooClusterHostingExtensions
     private static string ClusterHocon(ZooClusterOptions options) => $$"""
         akka.cluster.split-brain-resolver.stable-after = {{(int)options.StableAfter.TotalMilliseconds}}ms
         akka.cluster.run-coordinated-shutdown-when-down = on
+        # The job register lives on the workers only: a submit-only member (ww zoo run --seeds) runs no
+        # replicator, and counting it would make every majority read/write fail.
+        akka.cluster.distributed-data.role = "{{ZooClusterOptions.WorkerRole}}"
+        # Majority (not majority + 3) for the shard coordinator's state: with three workers the default
+        # needs all of them, so one dead worker blocks every shard allocation until it is removed.
+        akka.cluster.sharding.coordinator-state.write-majority-plus = 0
+        akka.cluster.sharding.coordinator-state.read-majority-plus = 0
+        akka.cluster.sharding.distributed-data.majority-min-cap = 2
         akka.cluster.sharding.least-shard-allocation-strategy.rebalance-absolute-limit = 20
         akka.cluster.sharding.least-shard-allocation-strategy.rebalance-relative-limit = 0.5
         akka.cluster.sharding.passivate-idle-entity-after = 2m

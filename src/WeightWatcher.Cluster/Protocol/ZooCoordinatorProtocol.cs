@@ -14,6 +14,7 @@ namespace WeightWatcher.Cluster.Protocol;
 /// <param name="Catalog">Catalog CSV: a store path, or null to look for <c>zoo.csv</c>/<c>catalog.csv</c> beside the models.</param>
 /// <param name="Options">Analysis options.</param>
 /// <param name="SubmittedAt">When the job was submitted.</param>
+/// <param name="Dispatch">How the coordinator dispatches this job's tasks (null: the hosting node's defaults). Part of the job, so a coordinator that takes over keeps them.</param>
 public sealed record ZooJobSpec(
     string JobId,
     string Store,
@@ -22,7 +23,8 @@ public sealed record ZooJobSpec(
     string ResultsPrefix,
     string? Catalog,
     AnalysisOptions Options,
-    DateTimeOffset SubmittedAt) : IZooMessage;
+    DateTimeOffset SubmittedAt,
+    Coordination.ZooCoordinatorSettings? Dispatch = null) : IZooMessage;
 
 /// <summary>The replicated job register: the current job and whether it has finished.</summary>
 /// <param name="Spec">The job.</param>

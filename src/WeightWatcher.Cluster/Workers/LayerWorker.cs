@@ -53,7 +53,7 @@ public sealed class LayerWorker : ReceiveActor
         }
         _current = task;
         string node = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
-        _log.Debug("Analyzing {Model} layer {LayerId} ({Key})", task.ModelName, task.LayerId, task.LayerKey);
+        _log.Info("Analyzing {0} layer {1} ({2})", task.ModelName, task.LayerId, task.LayerKey[..12]);
         LayerTask.RunAsync(_services, task, node, _stop.Token)
             .ContinueWith(t => new Completed(t.IsCompletedSuccessfully
                 ? t.Result
@@ -63,6 +63,7 @@ public sealed class LayerWorker : ReceiveActor
 
     private void Finish(Completed done)
     {
+        _log.Info("Done {0}: {1}", _current?.LayerKey[..12], done.Reply.GetType().Name);
         foreach (var sender in _waiting)
         {
             sender.Tell(done.Reply);
