@@ -50,6 +50,9 @@ public static class ZooClusterHostingExtensions
         if (options.HostsWorkers)
         {
             builder
+                // The replicator of the job register starts lazily; every worker needs one running, or a
+                // majority write from the coordinator finds too few replicas to answer.
+                .WithActors((system, _) => Akka.DistributedData.DistributedData.Get(system))
                 .WithShardRegion<LayerRegion>(
                     "layer",
                     _ => LayerWorker.PropsFor(services),

@@ -22,7 +22,7 @@ internal sealed class ClusterOptionSet
 
     public Option<string?> Staging { get; } = new("--staging") { Description = "Folder for node-local copies of models held in blob storage (env WW_STAGING)" };
 
-    public Option<int?> MinWorkers { get; } = new("--min-workers") { Description = "Worker members to wait for before layers are handed out (env WW_MIN_WORKERS; default 1)" };
+    public Option<int?> MinWorkers { get; } = new("--min-workers") { Description = "Worker members to wait for before layers are handed out (env WW_MIN_WORKERS; default 1). Keep it below the number of workers: sharding stops allocating while fewer are up, so losing one would stall the job" };
 
     public void AddTo(Command command)
     {
