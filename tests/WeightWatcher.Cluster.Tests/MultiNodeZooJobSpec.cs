@@ -104,7 +104,8 @@ public sealed class MultiNodeZooJobSpec
     }
 
     private static WwProcess StartNode(int port, string seeds) =>
-        WwProcess.Start(null, "node", "--port", port.ToString(), "--seeds", seeds, "--parallel", "1", "--min-workers", "2");
+        // Akka's membership events (INFO) tell the test when the cluster has formed.
+        WwProcess.Start(new Dictionary<string, string> { ["WW_AKKA_LOG_LEVEL"] = "INFO" }, "node", "--port", port.ToString(), "--seeds", seeds, "--parallel", "1", "--min-workers", "2");
 
     private static int Stored(string cache) =>
         Directory.Exists(cache) ? Directory.EnumerateFiles(cache, "*.json", SearchOption.AllDirectories).Count() : 0;

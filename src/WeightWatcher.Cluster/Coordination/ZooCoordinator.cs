@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.DistributedData;
-using Akka.Event;
 using WeightWatcher.Cluster.Protocol;
 using WeightWatcher.Cluster.Results;
 using WeightWatcher.Cluster.Workers;
@@ -27,7 +26,8 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
     private static readonly TimeSpan RegionSettle = TimeSpan.FromSeconds(5);
 
     private ZooCoordinatorSettings _settings;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    // Serilog directly (structured events); Akka's own log is kept at warnings, see the hosting extensions.
+    private readonly Serilog.ILogger _log = Serilog.Log.ForContext<ZooCoordinator>();
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
     private readonly IActorRef _replicator;
     private readonly HashSet<string> _nodes = new(StringComparer.Ordinal);
@@ -63,7 +63,7 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
         Receive<NotFound>(_ => { });
         Receive<GetFailure>(_ => _replicator.Tell(Dsl.Get(JobKey, ReadLocal.Instance)));
         Receive<UpdateSuccess>(_ => { });
-        Receive<IUpdateFailure>(f => _log.Warning("Could not replicate the job record: {Failure}", f));
+        Receive<IUpdateFailure>(f => _log.Warning("Could not replicate the job record: {Failure}", f.ToString()));
         Receive<PlanReady>(OnPlanned);
         Receive<PlanProgress>(p =>
         {
@@ -127,7 +127,7 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
     {
         if (!record.Finished && !Running && _spec?.JobId != record.Spec.JobId)
         {
-            _log.Info("Resuming job {JobId} on this node", record.Spec.JobId);
+            _log.Information("Resuming job {JobId} on this node", record.Spec.JobId);
             Begin(record.Spec);
         }
     }
@@ -147,7 +147,7 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
         _message = null;
         _clock = Stopwatch.StartNew();
         _startedAt = DateTimeOffset.UtcNow;
-        _log.Info("Job {JobId}: planning models under '{Prefix}' of {Store}", spec.JobId, spec.ModelsPrefix, spec.Store);
+        _log.Information("Job {JobId}: planning models under '{Prefix}' of {Store}", spec.JobId, spec.ModelsPrefix, spec.Store);
         var self = Self;
         PlanAsync(spec, new SynchronousProgress(p => self.Tell(new PlanProgress(spec.JobId, p.Item1, p.Item2))))
             .PipeTo(Self, failure: e => new JobFailed(spec.JobId, $"planning failed: {e.GetBaseException().Message}"));
@@ -189,7 +189,7 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
             }
         }
         _phase = JobPhase.Analyzing;
-        _log.Info($"Job {spec.JobId}: {ready.Plan.Models.Count} models, {_book.Total} layers, {_cached.Count} already in the store, {ready.Plan.Failures.Count} planning failures");
+        _log.Information("Job {JobId}: {Models} models, {Layers} layers, {Cached} already in the store, {Failures} planning failures", spec.JobId, ready.Plan.Models.Count, _book.Total, _cached.Count, ready.Plan.Failures.Count);
         Pump();
     }
 
@@ -270,7 +270,7 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
         // not known here, so everything in flight goes again (results are idempotent by key) once the
         // regions have moved its shards.
         int count = _book.Hurry(DateTime.UtcNow + RegionSettle);
-        _log.Warning("Member {0} left: re-sending the {1} tasks in flight in {2} s", removed.Member.Address, count, RegionSettle.TotalSeconds);
+        _log.Warning("Member {Member} left: re-sending the {Count} tasks in flight in {Seconds} s", removed.Member.Address.ToString(), count, RegionSettle.TotalSeconds);
     }
 
     private void StartReports()
@@ -293,7 +293,7 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
         var record = new ZooJobRecord(_spec, Finished: true);
         _replicator.Tell(Dsl.Update(JobKey, new LWWRegister<ZooJobRecord>(_cluster.SelfUniqueAddress, record), new WriteMajority(TimeSpan.FromSeconds(5)), r => r.WithValue(_cluster.SelfUniqueAddress, record)));
         var c = written.Manifest.Counts;
-        _log.Info($"Job {_spec.JobId} finished in {written.Manifest.Timings.Total:0.0} s: {c.Models} models, {c.Layers} layers ({c.LayersAnalyzed} analyzed, {c.LayersCached} cached, {c.LayersFailed} failed)");
+        _log.Information("Job {JobId} finished in {Seconds:0.0} s: {Models} models, {Layers} layers ({Analyzed} analyzed, {Cached} cached, {Failed} failed)", _spec.JobId, written.Manifest.Timings.Total, c.Models, c.Layers, c.LayersAnalyzed, c.LayersCached, c.LayersFailed);
     }
 
     private void OnJobFailed(JobFailed failed)

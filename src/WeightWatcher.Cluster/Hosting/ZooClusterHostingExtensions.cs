@@ -46,7 +46,8 @@ public static class ZooClusterHostingExtensions
             })
             .WithCustomSerializer("weightwatcher-zoo", [typeof(IZooMessage)], system => new ZooMessageSerializer(system));
 
-        var singleton = new ClusterSingletonOptions { Role = ZooClusterOptions.WorkerRole };
+        // The proxy on a member that has just started cannot find the singleton until the cluster is up: expected, not a warning.
+        var singleton = new ClusterSingletonOptions { Role = ZooClusterOptions.WorkerRole, LogSingletonIdentificationFailure = false };
         if (options.HostsWorkers)
         {
             builder
@@ -75,6 +76,10 @@ public static class ZooClusterHostingExtensions
 
     /// <summary>Settings without a typed option in Akka.Hosting.</summary>
     private static string ClusterHocon(ZooClusterOptions options) => $$"""
+        # Akka's own events are for operators when something is wrong: warnings and errors only (set
+        # WW_AKKA_LOG_LEVEL=INFO to see membership and sharding chatter). The job's events go to Serilog directly.
+        akka.loglevel = {{Environment.GetEnvironmentVariable("WW_AKKA_LOG_LEVEL") ?? "WARNING"}}
+        akka.stdout-loglevel = WARNING
         akka.cluster.split-brain-resolver.stable-after = {{(int)options.StableAfter.TotalMilliseconds}}ms
         akka.cluster.run-coordinated-shutdown-when-down = on
         # The job register lives on the workers only: a submit-only member (ww zoo run --seeds) runs no

@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
-using Akka.Event;
 using WeightWatcher.Cluster.Protocol;
 
 namespace WeightWatcher.Cluster.Workers;
@@ -13,7 +12,7 @@ public sealed class LayerWorker : ReceiveActor
 {
     private readonly ZooNodeServices _services;
     private readonly List<IActorRef> _waiting = [];
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Serilog.ILogger _log = Serilog.Log.ForContext<LayerWorker>();
     private readonly CancellationTokenSource _stop = new();
     private AnalyzeLayer? _current;
 
@@ -53,7 +52,7 @@ public sealed class LayerWorker : ReceiveActor
         }
         _current = task;
         string node = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
-        _log.Info("Analyzing {0} layer {1} ({2})", task.ModelName, task.LayerId, task.LayerKey[..12]);
+        _log.Debug("Analyzing {Model} layer {LayerId} ({Key})", task.ModelName, task.LayerId, task.LayerKey);
         LayerTask.RunAsync(_services, task, node, _stop.Token)
             .ContinueWith(t => new Completed(t.IsCompletedSuccessfully
                 ? t.Result
@@ -63,7 +62,7 @@ public sealed class LayerWorker : ReceiveActor
 
     private void Finish(Completed done)
     {
-        _log.Info("Done {0}: {1}", _current?.LayerKey[..12], done.Reply.GetType().Name);
+        _log.Debug("Layer {Key}: {Reply}", _current?.LayerKey, done.Reply.GetType().Name);
         foreach (var sender in _waiting)
         {
             sender.Tell(done.Reply);
