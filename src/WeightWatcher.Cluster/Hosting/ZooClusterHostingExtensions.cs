@@ -44,7 +44,7 @@ public static class ZooClusterHostingExtensions
                 SplitBrainResolver = SplitBrainResolverOption.Default,
                 MinimumNumberOfMembersPerRole = new Dictionary<string, int> { [ZooClusterOptions.WorkerRole] = Math.Max(1, options.MinimumWorkers) },
             })
-            .WithCustomSerializer("weightwatcher-zoo", [typeof(IZooMessage)], system => new ZooMessageSerializer(system));
+            .AddSetup(ZooMessageSerializer.Binding());
 
         // The proxy on a member that has just started cannot find the singleton until the cluster is up: expected, not a warning.
         var singleton = new ClusterSingletonOptions { Role = ZooClusterOptions.WorkerRole, LogSingletonIdentificationFailure = false };

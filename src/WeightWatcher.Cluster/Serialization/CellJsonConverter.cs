@@ -32,9 +32,12 @@ public sealed class CellJsonConverter : JsonConverter<object?>
                 return reader.GetString();
             case JsonTokenType.Number:
                 var raw = System.Text.Encoding.UTF8.GetString(reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan);
-                return raw.AsSpan().IndexOfAny(".eE") >= 0
-                    ? double.Parse(raw, NumberStyles.Float, CultureInfo.InvariantCulture)
-                    : long.Parse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture);
+                // Boxed separately: a conditional of double and long would widen the long to a double.
+                if (raw.AsSpan().IndexOfAny(".eE") >= 0)
+                {
+                    return double.Parse(raw, NumberStyles.Float, CultureInfo.InvariantCulture);
+                }
+                return long.Parse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture);
             case JsonTokenType.StartObject:
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.PropertyName || reader.GetString() != FloatTag)

@@ -34,6 +34,14 @@ public sealed class ZooMessageSerializer : SerializerWithStringManifest
     /// <summary>JSON settings shared by the wire and the result cache.</summary>
     public static readonly JsonSerializerOptions Json = CreateOptions();
 
+    /// <summary>
+    /// The binding of <see cref="IZooMessage"/> to this serializer, as an actor-system setup: the one
+    /// place it is declared, used by the hosting extensions and by tests that build their own system.
+    /// </summary>
+    public static Akka.Serialization.SerializationSetup Binding() =>
+        Akka.Serialization.SerializationSetup.Create(system => System.Collections.Immutable.ImmutableHashSet.Create(
+            Akka.Serialization.SerializerDetails.Create("weightwatcher-zoo", new ZooMessageSerializer(system), System.Collections.Immutable.ImmutableHashSet.Create(typeof(IZooMessage)))));
+
     /// <summary>Creates the serializer for <paramref name="system"/>.</summary>
     public ZooMessageSerializer(ExtendedActorSystem system)
         : base(system)
