@@ -1,3 +1,4 @@
+using WeightWatcher.Tests.Shared;
 using System.Globalization;
 using System.Text.Json;
 using WeightWatcher.Core.Analysis;

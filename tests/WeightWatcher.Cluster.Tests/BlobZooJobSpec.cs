@@ -1,3 +1,4 @@
+using WeightWatcher.Tests.Shared;
 using System.Text;
 using System.Text.Json;
 using WeightWatcher.Cluster.Coordination;

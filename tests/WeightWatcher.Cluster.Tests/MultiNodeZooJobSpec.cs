@@ -1,3 +1,4 @@
+using WeightWatcher.Tests.Shared;
 using System.Diagnostics;
 using WeightWatcher.Cluster.Tests.Support;
 using WeightWatcher.Core.Tests.Support;

@@ -1,3 +1,4 @@
+using WeightWatcher.Tests.Shared;
 using WeightWatcher.Cluster.Tests.Support;
 using WeightWatcher.Core.Analysis;
 using WeightWatcher.Core.Formats;

@@ -2,10 +2,11 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 
-namespace WeightWatcher.Cluster.Tests.Support;
+namespace WeightWatcher.Tests.Shared;
 
 /// <summary>
-/// A real <c>ww</c> process (the built CLI, run with <c>dotnet ww.dll</c>): started with its own
+/// A real <c>ww</c> process (the built CLI, run with <c>dotnet ww.dll</c>), shared by the test projects
+/// that reference the CLI (linked, not copied): started with its own
 /// arguments and environment, its output captured, killed with SIGKILL when a test wants a node to die.
 /// </summary>
 public sealed class WwProcess : IDisposable
@@ -60,6 +61,10 @@ public sealed class WwProcess : IDisposable
         }
         return new WwProcess(Process.Start(psi)!, string.Join(' ', args));
     }
+
+    /// <summary>Runs <c>ww args</c> to the end (at most two minutes), logging warnings only, as a user's run does.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args) =>
+        Run(TimeSpan.FromMinutes(2), new Dictionary<string, string> { ["WW_LOG_LEVEL"] = "Warning" }, args);
 
     /// <summary>Runs <c>ww args</c> to the end (at most <paramref name="timeout"/>).</summary>
     public static (int ExitCode, string Stdout, string Stderr) Run(TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args)
