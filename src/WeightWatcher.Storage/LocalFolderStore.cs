@@ -187,10 +187,22 @@ public sealed class LocalFolderStore : IModelStore
     /// <inheritdoc />
     public override string ToString() => Description;
 
-    /// <summary>The local version token: any rewrite changes the length or the last-write time.</summary>
-    internal static string VersionOf(FileInfo file) => $"{file.Length}-{file.LastWriteTimeUtc.Ticks}";
+    /// <summary>
+    /// The local version token: any rewrite changes the length or the last-write time. Taken from the
+    /// final target of a symbolic link (Hugging Face caches and Kubernetes volumes are made of links),
+    /// so a changed target is a new version even when the link itself is untouched.
+    /// </summary>
+    internal static string VersionOf(FileInfo file)
+    {
+        var target = Target(file);
+        return $"{target.Length}-{target.LastWriteTimeUtc.Ticks}";
+    }
 
-    private static StoredObject ToStoredObject(string path, FileInfo file) => new(path, file.Length, VersionOf(file));
+    private static StoredObject ToStoredObject(string path, FileInfo file) => new(path, Target(file).Length, VersionOf(file));
+
+    /// <summary>The file a link finally points at (the file itself when it is not a link; a broken link stays itself).</summary>
+    private static FileInfo Target(FileInfo file) =>
+        file.LinkTarget is not null && file.ResolveLinkTarget(returnFinalTarget: true) is FileInfo { Exists: true } target ? target : file;
 
     private string Resolve(string path)
     {

@@ -36,6 +36,29 @@ public sealed class LocalFolderStoreTests : ModelStoreContract
     }
 
     [Fact]
+    public async Task A_symbolic_link_has_its_targets_length_and_a_new_version_when_the_target_changes()
+    {
+        // Hugging Face caches and Kubernetes volumes are made of links: the link's own size and time say nothing.
+        string target = _temp.Combine("blob.bin");
+        await File.WriteAllBytesAsync(target, new byte[1000], Cancellation);
+        Directory.CreateDirectory(Store.LocalRoot!);
+        File.CreateSymbolicLink(Path.Combine(Store.LocalRoot!, "model.bin"), target);
+        var before = await Store.GetAsync("model.bin", Cancellation);
+        Assert.Equal(1000, before!.Length);
+        var listed = new List<StoredObject>();
+        await foreach (var obj in Store.ListAsync("", Cancellation))
+        {
+            listed.Add(obj);
+        }
+        Assert.Equal(1000, Assert.Single(listed).Length);
+
+        await File.WriteAllBytesAsync(target, new byte[1001], Cancellation);
+        var after = await Store.GetAsync("model.bin", Cancellation);
+        Assert.Equal(1001, after!.Length);
+        Assert.NotEqual(before.Version, after.Version);
+    }
+
+    [Fact]
     public async Task Writes_land_in_files_below_the_root_and_nowhere_else()
     {
         await Store.WriteAsync("a/b/c.bin", new byte[] { 7 }, Cancellation);

@@ -33,6 +33,17 @@ internal static class ModelPaths
         return full;
     }
 
+    /// <summary>
+    /// The length of <paramref name="file"/>'s content, following symbolic links (<see cref="FileInfo.Length"/>
+    /// gives a link's own length: Hugging Face caches are made of links).
+    /// </summary>
+    /// <exception cref="IOException">The file cannot be opened.</exception>
+    public static long FileLength(string file)
+    {
+        using var handle = File.OpenHandle(file, FileMode.Open, FileAccess.Read, FileShare.Read);
+        return RandomAccess.GetLength(handle);
+    }
+
     /// <summary>Reads up to <paramref name="destination"/>.Length first bytes of <paramref name="file"/>; returns how many.</summary>
     public static int ReadHead(string file, Span<byte> destination)
     {

@@ -114,7 +114,7 @@ public sealed class NumpyReader : IModelReader
     private static void CheckEntrySizes(ZipArchiveEntry entry, string file, string name, long needed)
     {
         const long maxDeflateRatio = 1032;
-        long archive = new FileInfo(file).Length;
+        long archive = ModelPaths.FileLength(file);
         if (entry.CompressedLength < 0 || entry.CompressedLength > archive)
         {
             throw new ModelFormatException(file, name, $"archive entry claims {entry.CompressedLength} compressed bytes but the archive holds {archive}");

@@ -78,8 +78,7 @@ internal sealed class KerasLayerScanner
     {
         try
         {
-            var info = new FileInfo(path);
-            if (info.Length > ReaderLimits.MaxHeaderBytes)
+            if (ModelPaths.FileLength(path) > ReaderLimits.MaxHeaderBytes)
             {
                 throw new ModelFormatException(path, null, $"config file is larger than {ReaderLimits.MaxHeaderBytes} bytes");
             }

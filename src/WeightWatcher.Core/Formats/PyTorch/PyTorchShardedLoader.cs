@@ -46,7 +46,7 @@ public static class PyTorchShardedLoader
     {
         try
         {
-            if (new FileInfo(indexPath).Length > ReaderLimits.MaxHeaderBytes)
+            if (ModelPaths.FileLength(indexPath) > ReaderLimits.MaxHeaderBytes)
             {
                 throw new ModelFormatException(indexPath, null, $"index file is larger than {ReaderLimits.MaxHeaderBytes} bytes");
             }

@@ -29,7 +29,7 @@ internal static class TorchZipLoader
     /// <summary>Reads the file's directory and pickle, and locates every tensor.</summary>
     public static List<TorchTensorEntry> Load(string file)
     {
-        long fileLength = new FileInfo(file).Length;
+        long fileLength = ModelPaths.FileLength(file);
         var entries = ZipDirectory.Read(file);
         var byName = new Dictionary<string, ZipEntryInfo>(StringComparer.Ordinal);
         foreach (var e in entries)

@@ -41,7 +41,7 @@ internal static class TfJsManifest
                 long length;
                 try
                 {
-                    length = new FileInfo(file).Length;
+                    length = ModelPaths.FileLength(file);
                 }
                 catch (FileNotFoundException e)
                 {

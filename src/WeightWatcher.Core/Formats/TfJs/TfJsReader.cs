@@ -63,13 +63,17 @@ public sealed class TfJsReader : IModelReader
     {
         try
         {
-            var info = new FileInfo(file);
-            if (!info.Exists || info.Length > ReaderLimits.MaxHeaderBytes || info.Length < 2)
+            if (!File.Exists(file))
+            {
+                return false;
+            }
+            long length = ModelPaths.FileLength(file);
+            if (length > ReaderLimits.MaxHeaderBytes || length < 2)
             {
                 return false;
             }
             using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read);
-            var head = new byte[Math.Min(info.Length, 1 << 16)];
+            var head = new byte[Math.Min(length, 1 << 16)];
             int n = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
             int first = 0;
             while (first < n && head[first] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or 0xEF or 0xBB or 0xBF)
@@ -170,12 +174,11 @@ public sealed class TfJsReader : IModelReader
         byte[] bytes;
         try
         {
-            var info = new FileInfo(modelJson);
-            if (!info.Exists)
+            if (!File.Exists(modelJson))
             {
                 throw new ModelFormatException(modelJson, null, "no such file");
             }
-            if (info.Length > ReaderLimits.MaxHeaderBytes)
+            if (ModelPaths.FileLength(modelJson) > ReaderLimits.MaxHeaderBytes)
             {
                 throw new ModelFormatException(modelJson, null, $"model.json is larger than {ReaderLimits.MaxHeaderBytes} bytes");
             }
