@@ -23,7 +23,15 @@ public sealed class MultiNodeZooJobSpec
 
     private static void RunWithKill(bool killCoordinatorHost)
     {
-        string zoo = SharedFolder.Require("zoo/cifar10-resnet");
+        string cifar = SharedFolder.Require("zoo/cifar10-resnet");
+        // The zoo: the CIFAR ResNet series (linked, since ../shared is read-only, with its catalog) and generated models.
+        using var zooDir = new TempDir();
+        string zoo = zooDir.Path;
+        foreach (var file in Directory.EnumerateFiles(cifar))
+        {
+            File.CreateSymbolicLink(Path.Combine(zoo, Path.GetFileName(file)), file);
+        }
+        TestZoo.WriteGenerated(zoo);
         using var reference = new TempDir();
         var single = WwProcess.Run(JobTimeout, null, "zoo", "run", "--store", zoo, "--result-store", reference.Path);
         Assert.True(single.ExitCode == 0, $"one-process run: exit {single.ExitCode}\n{WwProcess.Tail(single.Stderr)}");
@@ -71,6 +79,8 @@ public sealed class MultiNodeZooJobSpec
             var keys = actual.Skip(1).Select(l => string.Join(',', l.Split(',').Take(2))).ToList();
             Assert.Equal(keys.Count, keys.Distinct().Count());
             var manifest = ResultFiles.Manifest(resultsDir);
+            Assert.Equal(9, manifest.Models.Count);
+            Assert.Contains(ResultFiles.Csv(resultsDir, "series.csv"), l => l.StartsWith("cifar10-resnet,alpha_weighted,4,", StringComparison.Ordinal));
             Assert.Equal(layers, manifest.Counts.Layers);
             Assert.Equal(0, manifest.Counts.LayersFailed);
             Assert.True(manifest.Nodes.Count >= 2, "work was spread over the workers: " + string.Join(", ", manifest.Nodes));

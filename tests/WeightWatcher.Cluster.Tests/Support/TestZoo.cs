@@ -49,6 +49,15 @@ public static class TestZoo
         File.WriteAllText(Path.Combine(models, "README.md"), "documentation beside the models is ignored\n");
     }
 
+    /// <summary>Writes only the three generated "mlp" models (no catalog) into <paramref name="folder"/>.</summary>
+    public static void WriteGenerated(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        WriteMlp(Path.Combine(folder, "mlp-a.safetensors"), seed: 11, width: 48);
+        WriteMlp(Path.Combine(folder, "mlp-b.safetensors"), seed: 22, width: 64);
+        WriteMlp(Path.Combine(folder, "mlp-c.safetensors"), seed: 33, width: 80);
+    }
+
     /// <summary>Rewrites one model with other weights (as a nightly retraining would).</summary>
     public static void Retrain(string root) => WriteMlp(Path.Combine(root, "models", "mlp-b.safetensors"), seed: 99, width: 64);
 
