@@ -82,6 +82,10 @@ public static class ZooClusterHostingExtensions
         akka.stdout-loglevel = WARNING
         akka.cluster.split-brain-resolver.stable-after = {{(int)options.StableAfter.TotalMilliseconds}}ms
         akka.cluster.run-coordinated-shutdown-when-down = on
+        # Workers keep every core busy with LAPACK, which delays heartbeats (2.1 s gaps measured on two
+        # cores against the 1 s interval): a longer pause than the 3 s default keeps a busy node from
+        # being taken for dead, at the cost of a few seconds more before a really dead one is downed.
+        akka.cluster.failure-detector.acceptable-heartbeat-pause = 6s
         # The job register lives on the workers only: a submit-only member (ww zoo run --seeds) runs no
         # replicator, and counting it would make every majority read/write fail.
         akka.cluster.distributed-data.role = "{{ZooClusterOptions.WorkerRole}}"
