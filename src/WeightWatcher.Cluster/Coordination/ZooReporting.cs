@@ -33,13 +33,19 @@ public static class ZooReporting
         var layout = new ResultLayout(spec.ResultsPrefix);
         var results = new Dictionary<string, CachedLayer>(outcome.Results, StringComparer.Ordinal);
         var missing = plan.Models.SelectMany(m => m.Layers).Select(l => l.Key).Where(k => !results.ContainsKey(k) && !outcome.Failed.ContainsKey(k)).Distinct().ToList();
-        var loaded = await Task.WhenAll(missing.Select(async k => (k, await cache.TryGetAsync(k, cancellation).ConfigureAwait(false)))).ConfigureAwait(false);
+        // Layers done on earlier runs come from the cache: a bounded number of reads at a time, since a
+        // nightly run over a large zoo may need tens of thousands of them from blob storage.
+        var loaded = new System.Collections.Concurrent.ConcurrentDictionary<string, CachedLayer>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(missing, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellation }, async (key, token) =>
+        {
+            if (await cache.TryGetAsync(key, token).ConfigureAwait(false) is { } layer)
+            {
+                loaded[key] = layer;
+            }
+        }).ConfigureAwait(false);
         foreach (var (key, layer) in loaded)
         {
-            if (layer is not null)
-            {
-                results[key] = layer;
-            }
+            results[key] = layer;
         }
 
         var failures = plan.Failures.Select(f => new ManifestFailure(f.Model, f.Layer, f.Reason)).ToList();
