@@ -176,7 +176,7 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
         {
             foreach (var layer in model.Layers)
             {
-                var task = new AnalyzeLayer(layer.Key, spec.JobId, location, model.Reference, model.Name, layer.LayerId, layer.Name, spec.Options);
+                var task = new AnalyzeLayer(layer.Key, spec.JobId, location, model.Reference, model.Name, layer.LayerId, layer.Name, spec.Options, layer.Ranges);
                 if (ready.CachedKeys.Contains(layer.Key))
                 {
                     _book.AddDone(layer.Key, task);

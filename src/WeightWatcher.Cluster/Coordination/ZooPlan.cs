@@ -3,8 +3,8 @@ using WeightWatcher.Core.Regression;
 
 namespace WeightWatcher.Cluster.Coordination;
 
-/// <summary>One layer to analyze: its cache key, the reference's id and its name.</summary>
-public sealed record PlannedLayer(string Key, int LayerId, string Name);
+/// <summary>One layer to analyze: its cache key, the reference's id, its name, and where its tensor bytes lie (when known as plain ranges).</summary>
+public sealed record PlannedLayer(string Key, int LayerId, string Name, IReadOnlyList<ByteRange>? Ranges = null);
 
 /// <summary>A model of the zoo with its layers (from its headers only) and its catalog row.</summary>
 /// <param name="Name">Model name (the catalog's <c>model</c>, else the file or folder name).</param>

@@ -97,15 +97,28 @@ public sealed class ZooPlanner
             fileHashes[file.Path] = await hashes.HashAsync(store, file, cancellation).ConfigureAwait(false);
         }
         string contentHash = ZooEngine.ModelHash(root, fileHashes);
-        string local = await _services.Staging.StageAsync(store, root, files, cancellation).ConfigureAwait(false);
+        // Headers only: for blob safetensors models this fetches just the header ranges.
+        string local = await _services.LocalModelAsync(store, root, files, [], cancellation).ConfigureAwait(false);
         using var lease = _services.Readers.Acquire(local);
+        bool ranged = store.LocalRoot is null && SparseModelStaging.Applies(files);
         var layers = Analyzer.Describe(lease.Reader, options)
             .GroupBy(l => l.LayerId)
             .OrderBy(g => g.Key)
-            .Select(g => new PlannedLayer(ZooEngine.LayerKey(options, contentHash, g.Key), g.Key, g.First().Name))
+            .Select(g => new PlannedLayer(
+                ZooEngine.LayerKey(options, contentHash, g.Key), g.Key, g.First().Name,
+                ranged ? [StoreRange(root, local, g.First().Tensor)] : null))
             .ToList();
         var reference = new ModelReference(root, files.Select(f => new StoredFile(f.Path, f.Length, f.Version)).ToList());
         return new PlannedModel(name, reference, contentHash, fileHashes, lease.Reader.FormatName, entry, layers);
+    }
+
+    /// <summary>Where a tensor of a locally staged model lies in the store: its file's store path and byte range.</summary>
+    private static ByteRange StoreRange(string root, string local, Core.Tensors.TensorInfo tensor)
+    {
+        string path = root.EndsWith('/')
+            ? root + Path.GetRelativePath(local, tensor.SourceFile).Replace(Path.DirectorySeparatorChar, '/')
+            : root;
+        return new ByteRange(path, tensor.Offset, tensor.ByteLength);
     }
 
     private static async Task<(ZooCatalog? Catalog, string? Path)> LoadCatalogAsync(

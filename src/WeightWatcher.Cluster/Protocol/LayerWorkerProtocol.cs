@@ -11,6 +11,9 @@ namespace WeightWatcher.Cluster.Protocol;
 /// <param name="Files">The model's files (store paths, lengths, versions).</param>
 public sealed record ModelReference(string Root, IReadOnlyList<StoredFile> Files);
 
+/// <summary>A byte range of a stored file: where a layer's tensor lies (a reference, never the bytes).</summary>
+public sealed record ByteRange(string Path, long Offset, long Length);
+
 /// <summary>One stored file of a model, as listed by the store.</summary>
 public sealed record StoredFile(string Path, long Length, string Version);
 
@@ -29,6 +32,7 @@ public sealed record JobLocation(string Store, string? ResultStore, string Resul
 /// <param name="LayerId">The reference's layer id.</param>
 /// <param name="LayerName">The layer's name (for messages).</param>
 /// <param name="Options">Analysis options of the job.</param>
+/// <param name="Ranges">Where the layer's tensor bytes lie in the model's files (null when the format keeps them elsewhere, e.g. compressed).</param>
 public sealed record AnalyzeLayer(
     string LayerKey,
     string JobId,
@@ -37,7 +41,8 @@ public sealed record AnalyzeLayer(
     string ModelName,
     int LayerId,
     string LayerName,
-    AnalysisOptions Options) : IZooMessage, IWithLayerKey;
+    AnalysisOptions Options,
+    IReadOnlyList<ByteRange>? Ranges = null) : IZooMessage, IWithLayerKey;
 
 /// <summary>The layer was analyzed (or found in the cache); its rows are in the result cache under the key.</summary>
 /// <param name="LayerKey">Cache key of the task.</param>

@@ -26,6 +26,7 @@ public sealed class ZooNodeServices : IDisposable
     {
         Analyzer = analyzer;
         Staging = new ModelStaging(stagingDirectory, stagingBytes);
+        SparseStaging = new SparseModelStaging(stagingDirectory);
         Parallelism = parallelism > 0 ? parallelism : Environment.ProcessorCount;
         Gate = new SemaphoreSlim(Parallelism, Parallelism);
         _openStore = openStore ?? ((spec, create) => StoreFactory.Create(spec, create));
@@ -36,6 +37,19 @@ public sealed class ZooNodeServices : IDisposable
 
     /// <summary>Node-local copies of remote models.</summary>
     public ModelStaging Staging { get; }
+
+    /// <summary>Partial copies of blob safetensors models: headers and the tensors asked for, by range read.</summary>
+    public SparseModelStaging SparseStaging { get; }
+
+    /// <summary>
+    /// The local path to open the model at <paramref name="root"/> from: the store's own file for a local
+    /// folder; for blob storage a sparse copy with headers and <paramref name="ranges"/> (safetensors), or
+    /// a whole copy (other formats).
+    /// </summary>
+    public Task<string> LocalModelAsync(IModelStore store, string root, IReadOnlyList<StoredObject> files, IReadOnlyList<ByteRange> ranges, CancellationToken cancellation) =>
+        store.LocalRoot is null && SparseModelStaging.Applies(files)
+            ? SparseStaging.StageAsync(store, root, files, ranges, cancellation)
+            : Staging.StageAsync(store, root, files, cancellation);
 
     /// <summary>Open model readers, shared by the layer tasks.</summary>
     public ModelReaderCache Readers { get; } = new();
@@ -60,6 +74,7 @@ public sealed class ZooNodeServices : IDisposable
     public void Dispose()
     {
         Readers.Dispose();
+        SparseStaging.Dispose();
         foreach (var store in _stores.Values.Where(s => s.IsValueCreated))
         {
             store.Value.Dispose();
