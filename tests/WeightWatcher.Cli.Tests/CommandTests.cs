@@ -1,10 +1,10 @@
-using WeightWatcher.Tests.Shared;
 using System.Globalization;
 using System.Text.Json;
 using WeightWatcher.Core.Analysis;
 using WeightWatcher.Core.Formats;
 using WeightWatcher.Core.Synthetic;
 using WeightWatcher.Core.Tests.Support;
+using WeightWatcher.Tests.Shared;
 
 namespace WeightWatcher.Cli.Tests;
 
@@ -154,5 +154,17 @@ public sealed class CommandTests
         r = WwProcess.Run("analyze", "--min-evals", "100", "--max-evals", "50");
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("min_evals", r.Stderr);
+    }
+
+    [Fact]
+    public void Cluster_durations_are_checked_before_anything_starts()
+    {
+        var r = WwProcess.Run("node", "--stable-after", "soon");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--stable-after must be a positive duration", r.Stderr);
+        using var zoo = new TempDir();
+        r = WwProcess.Run("zoo", "run", "--store", zoo.Path, "--stable-after", "-5s");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--stable-after", r.Stderr);
     }
 }

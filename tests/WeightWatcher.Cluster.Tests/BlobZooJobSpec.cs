@@ -1,4 +1,3 @@
-using WeightWatcher.Tests.Shared;
 using System.Text;
 using System.Text.Json;
 using WeightWatcher.Cluster.Coordination;
@@ -7,6 +6,7 @@ using WeightWatcher.Cluster.Tests.Support;
 using WeightWatcher.Core.Tests.Support;
 using WeightWatcher.Storage;
 using WeightWatcher.Storage.Tests.Support;
+using WeightWatcher.Tests.Shared;
 
 namespace WeightWatcher.Cluster.Tests;
 

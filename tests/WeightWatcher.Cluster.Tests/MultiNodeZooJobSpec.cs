@@ -1,7 +1,7 @@
-using WeightWatcher.Tests.Shared;
 using System.Diagnostics;
 using WeightWatcher.Cluster.Tests.Support;
 using WeightWatcher.Core.Tests.Support;
+using WeightWatcher.Tests.Shared;
 
 namespace WeightWatcher.Cluster.Tests;
 

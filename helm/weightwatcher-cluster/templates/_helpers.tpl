@@ -72,8 +72,8 @@ second cluster.
 {{- if or (lt (int .Values.workers.minWorkers) 1) (gt (int .Values.workers.minWorkers) (int .Values.workers.replicas)) }}
 {{- fail "workers.minWorkers must be between 1 and workers.replicas: the cluster waits for that many workers before it hands out layers" }}
 {{- end }}
-{{- if ne (toString .Values.splitBrain.stableAfter) "5s" }}
-{{- fail "splitBrain.stableAfter: ww has no flag or variable for the split-brain resolver's stable-after yet (it compiles in 5s); only 5s can be deployed" }}
+{{- if not (regexMatch "^[0-9]+(\\.[0-9]+)?(ms|s)?$" (toString .Values.splitBrain.stableAfter)) }}
+{{- fail "splitBrain.stableAfter must be a duration such as 5s or 1500ms" }}
 {{- end }}
 {{- if not .Values.store.spec }}
 {{- fail "store.spec is required (e.g. az://models)" }}

@@ -24,8 +24,11 @@ internal sealed class ClusterOptionSet
 
     public Option<int?> MinWorkers { get; } = new("--min-workers") { Description = "Worker members to wait for before layers are handed out (env WW_MIN_WORKERS; default 1). Keep it below the number of workers: sharding stops allocating while fewer are up, so losing one would stall the job" };
 
+    public Option<string?> StableAfter { get; } = new("--stable-after") { Description = "How long membership must be stable before the split-brain resolver downs unreachable members, e.g. 5s or 1500ms (env WW_STABLE_AFTER; default 5s)" };
+
     public void AddTo(Command command)
     {
+        command.Options.Add(StableAfter);
         command.Options.Add(Port);
         command.Options.Add(Hostname);
         command.Options.Add(PublicHostname);
@@ -50,6 +53,7 @@ internal sealed class ClusterOptionSet
             Seeds = seeds,
             HostsWorkers = hostsWorkers,
             MinimumWorkers = p.GetValue(MinWorkers) ?? (int.TryParse(Env("WW_MIN_WORKERS"), out int min) ? min : 1),
+            StableAfter = Duration(p.GetValue(StableAfter) ?? Env("WW_STABLE_AFTER") ?? "5s", "--stable-after"),
         };
         return coordinator is null ? options : options with { Coordinator = coordinator };
     }
@@ -59,6 +63,20 @@ internal sealed class ClusterOptionSet
 
     public string StagingFolder(ParseResult p) =>
         p.GetValue(Staging) ?? Env("WW_STAGING") ?? Path.Combine(Path.GetTempPath(), "ww-staging");
+
+    /// <summary>A duration as Akka writes them: <c>5s</c>, <c>1500ms</c>, or plain seconds.</summary>
+    /// <exception cref="ArgumentException">Not a positive duration.</exception>
+    public static TimeSpan Duration(string text, string option)
+    {
+        string t = text.Trim();
+        bool millis = t.EndsWith("ms", StringComparison.Ordinal);
+        string number = millis ? t[..^2] : t.TrimEnd('s');
+        if (!double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double value) || !(value > 0))
+        {
+            throw new ArgumentException($"{option} must be a positive duration such as 5s or 1500ms, not '{text}'");
+        }
+        return TimeSpan.FromSeconds(millis ? value / 1000 : value);
+    }
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
 

@@ -16,7 +16,16 @@ internal static class NodeCommand
         cluster.AddTo(command);
         command.SetAction(async (p, cancellation) =>
         {
-            var options = cluster.Bind(p, hostsWorkers: true);
+            Cluster.Hosting.ZooClusterOptions options;
+            try
+            {
+                options = cluster.Bind(p, hostsWorkers: true);
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine("error: " + e.Message);
+                return CliErrors.BadInput;
+            }
             await using var host = await ZooHost.StartAsync(options, cluster.ParallelLayers(p), cluster.StagingFolder(p), cancellation);
             Console.Error.WriteLine($"ww node listening on {options.PublicHostname ?? options.Hostname}:{options.Port}; seeds {string.Join(",", options.SeedAddresses())}");
             await host.WaitForShutdownAsync(cancellation);
