@@ -25,6 +25,7 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
     /// <summary>Time the shard regions get to re-home a departed member's shards before its tasks are re-sent.</summary>
     private static readonly TimeSpan RegionSettle = TimeSpan.FromSeconds(5);
 
+    private readonly ZooCoordinatorSettings _defaults;
     private ZooCoordinatorSettings _settings;
     // Serilog directly (structured events); Akka's own log is kept at warnings, see the hosting extensions.
     private readonly Serilog.ILogger _log = Serilog.Log.ForContext<ZooCoordinator>();
@@ -54,7 +55,7 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
     {
         _services = services;
         _region = region;
-        _settings = settings;
+        _settings = _defaults = settings;
         _replicator = DistributedData.Get(Context.System).Replicator;
 
         Receive<SubmitJob>(Submit);
@@ -135,7 +136,7 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
     private void Begin(ZooJobSpec spec)
     {
         _spec = spec;
-        _settings = spec.Dispatch ?? _settings;
+        _settings = spec.Dispatch ?? _defaults;
         _phase = JobPhase.Planning;
         _plan = null;
         _book = null;
