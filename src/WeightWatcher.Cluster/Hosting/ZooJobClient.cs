@@ -13,7 +13,7 @@ public static class ZooJobClient
     /// <summary>Runs <paramref name="spec"/> and returns its final status (Finished or Failed).</summary>
     public static async Task<JobStatus> RunAsync(IActorRef coordinator, ZooJobSpec spec, Action<JobStatus>? onStatus = null, TimeSpan? pollInterval = null, CancellationToken cancellation = default)
     {
-        var interval = pollInterval ?? TimeSpan.FromMilliseconds(500);
+        var interval = pollInterval ?? TimeSpan.FromMilliseconds(250);
         var ask = TimeSpan.FromSeconds(5);
         IZooMessage next = new SubmitJob(spec);
         while (true)
