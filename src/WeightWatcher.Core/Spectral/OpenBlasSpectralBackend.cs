@@ -20,6 +20,7 @@ public sealed unsafe class OpenBlasSpectralBackend : ISpectralBackend
     private const double FitThreshold = 1e-5;
     private long _gramCount;
     private long _svdCount;
+    private long _gramRejectedCount;
 
     /// <summary>Creates the backend; throws when the native library cannot be loaded.</summary>
     /// <param name="precision">Double (reference semantics) or single precision.</param>
@@ -73,6 +74,9 @@ public sealed unsafe class OpenBlasSpectralBackend : ISpectralBackend
     /// <summary>Matrices computed by the Gram route so far.</summary>
     public long GramRouteCount => Interlocked.Read(ref _gramCount);
 
+    /// <summary>Gram matrices computed and then rejected as ill-conditioned (work thrown away) so far.</summary>
+    public long GramRejectedCount => Interlocked.Read(ref _gramRejectedCount);
+
     /// <summary>Matrices computed by <c>gesdd</c> so far.</summary>
     public long SvdRouteCount => Interlocked.Read(ref _svdCount);
 
@@ -86,7 +90,7 @@ public sealed unsafe class OpenBlasSpectralBackend : ISpectralBackend
         {
             return [];
         }
-        if (UseGramRoute && TryGram(matrix) is { } viaGram)
+        if (UseGramRoute && !SurelyIllConditioned(matrix) && TryGram(matrix) is { } viaGram)
         {
             Interlocked.Increment(ref _gramCount);
             return viaGram;
@@ -98,6 +102,21 @@ public sealed unsafe class OpenBlasSpectralBackend : ISpectralBackend
     /// <summary>Singular values by <c>dgesdd</c>/<c>sgesdd</c> only (for tests and benchmarks).</summary>
     public double[] SingularValuesBySvd(WeightMatrix matrix) =>
         Precision == SpectralPrecision.Double ? SvdDouble(matrix) : SvdSingle(matrix);
+
+    /// <summary>
+    /// True when the Gram route would be computed only to be rejected: for an N x M matrix the
+    /// Marchenko-Pastur edges give lambda_min / lambda_max ~ ((1 - 1/sqrt(Q)) / (1 + 1/sqrt(Q)))^2 with
+    /// Q = N / M, which tends to 0 as Q -> 1. Square-ish matrices (all of GPT-2's attention projections)
+    /// go straight to gesdd instead of paying for a Gram matrix and an eigensolve first. Only the route
+    /// changes: any matrix may still take gesdd, and a Gram result is still checked as before.
+    /// </summary>
+    private bool SurelyIllConditioned(WeightMatrix m)
+    {
+        double q = Math.Sqrt((double)m.MinDim / Math.Max(m.Rows, m.Cols));
+        double edgeRatio = (1 - q) / (1 + q);
+        // Half the limit as margin: trained weights spread wider than random ones, never narrower.
+        return edgeRatio * edgeRatio < GramConditionLimit / 2;
+    }
 
     private double[]? TryGram(WeightMatrix m)
     {
@@ -133,6 +152,7 @@ public sealed unsafe class OpenBlasSpectralBackend : ISpectralBackend
         double max = w[k - 1];
         if (!(max > 0) || w[0] < GramConditionLimit * max)
         {
+            Interlocked.Increment(ref _gramRejectedCount);
             return null;
         }
         foreach (var v in w)

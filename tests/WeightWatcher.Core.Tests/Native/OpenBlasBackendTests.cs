@@ -70,6 +70,22 @@ public sealed class OpenBlasBackendTests
         Assert.True(NativeTestData.RelativeDifferences(viaBackend, NativeTestData.ManagedValues(matrix)).Max() <= 1e-10);
     }
 
+    [Theory]
+    [InlineData(300, 100, false)]
+    [InlineData(152, 150, true)]
+    [InlineData(170, 150, false)]
+    [InlineData(150, 150, true)]
+    public void OnlyShapesThatMayBeWellConditionedTryTheGramRoute(int rows, int cols, bool skipped)
+    {
+        Backends.RequireNative();
+        // Rank-deficient, so the Gram route, when tried, is rejected: the counter tells whether it was tried.
+        var matrix = NativeTestData.RankDeficient(rows, cols, 20, 5000 + rows);
+        var backend = new OpenBlasSpectralBackend();
+        backend.SingularValues(matrix);
+        Assert.Equal(1, backend.SvdRouteCount);
+        Assert.Equal(skipped ? 0 : 1, backend.GramRejectedCount);
+    }
+
     [Fact]
     public void RankDeficientMatrixTakesGesddAndKeepsItsZeroSingularValues()
     {
@@ -110,6 +126,8 @@ public sealed class OpenBlasBackendTests
 
         Assert.Equal(0, backend.GramRouteCount);
         Assert.Equal(1, backend.SvdRouteCount);
+        // Square: known ill-conditioned from its shape, so no Gram matrix was computed and thrown away.
+        Assert.Equal(0, backend.GramRejectedCount);
         var relative = NativeTestData.RelativeDifferences(viaBackend, NativeTestData.Descending(backend.SingularValuesBySvd(matrix)));
         Assert.True(relative.Max() <= 1e-10, $"differs from gesdd by {relative.Max():E2}");
         var managed = NativeTestData.RelativeDifferences(viaBackend, NativeTestData.ManagedValues(matrix));
