@@ -16,25 +16,16 @@ internal static class CliErrors
     public const int PartialFailure = 3;
 
     /// <summary>Runs a command body, mapping bad input to a one-line error on stderr and exit code 2.</summary>
-    public static int Run(Func<int> body)
+    public static int Run(Func<int> body) => RunAsync(() => Task.FromResult(body())).GetAwaiter().GetResult();
+
+    /// <summary>Runs an asynchronous command body with the same mapping as <see cref="Run"/>.</summary>
+    public static async Task<int> RunAsync(Func<Task<int>> body)
     {
         try
         {
-            return body();
+            return await body().ConfigureAwait(false);
         }
-        catch (ModelFormatException e)
-        {
-            return Fail(e.Message);
-        }
-        catch (ArgumentException e)
-        {
-            return Fail(e.Message);
-        }
-        catch (IOException e)
-        {
-            return Fail(e.Message);
-        }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is ModelFormatException or ArgumentException or IOException or UnauthorizedAccessException)
         {
             return Fail(e.Message);
         }

@@ -14,24 +14,15 @@ internal static class NodeCommand
         var cluster = new ClusterOptionSet();
         var command = new Command("node", "Join a zoo cluster as a worker (layer analyses; may host the coordinator) and run until stopped");
         cluster.AddTo(command);
-        command.SetAction(async (p, cancellation) =>
+        command.SetAction((p, cancellation) => CliErrors.RunAsync(async () =>
         {
-            Cluster.Hosting.ZooClusterOptions options;
-            try
-            {
-                options = cluster.Bind(p, hostsWorkers: true);
-            }
-            catch (ArgumentException e)
-            {
-                Console.Error.WriteLine("error: " + e.Message);
-                return CliErrors.BadInput;
-            }
+            var options = cluster.Bind(p, hostsWorkers: true);
             await using var host = await ZooHost.StartAsync(options, cluster.ParallelLayers(p), cluster.StagingFolder(p), cancellation);
             Console.Error.WriteLine($"ww node listening on {options.PublicHostname ?? options.Hostname}:{options.Port}; seeds {string.Join(",", options.SeedAddresses())}");
             await host.WaitForShutdownAsync(cancellation);
             Log.Information("ww node on port {Port} stopping", options.Port);
             return CliErrors.Success;
-        });
+        }));
         return command;
     }
 }

@@ -33,7 +33,7 @@ internal static class ZooRunCommand
         };
         analysis.AddTo(command, analysisOptions: true);
         cluster.AddTo(command);
-        command.SetAction((p, cancellation) => RunAsync(p, cancellation));
+        command.SetAction((p, cancellation) => CliErrors.RunAsync(() => RunAsync(p, cancellation)));
         return command;
 
         async Task<int> RunAsync(ParseResult p, CancellationToken cancellation)
@@ -70,16 +70,7 @@ internal static class ZooRunCommand
             }
             var settings = new ZooCoordinatorSettings(p.GetValue(maxInFlight), TimeSpan.FromSeconds(p.GetValue(taskTimeout)), MaxAttempts: 3);
             bool hasSeeds = !string.IsNullOrEmpty(p.GetValue(cluster.Seeds) ?? Environment.GetEnvironmentVariable("WW_SEEDS"));
-            ZooClusterOptions clusterOptions;
-            try
-            {
-                clusterOptions = cluster.Bind(p, hostsWorkers: !hasSeeds || p.GetValue(work), settings);
-            }
-            catch (ArgumentException e)
-            {
-                Console.Error.WriteLine("error: " + e.Message);
-                return CliErrors.BadInput;
-            }
+            var clusterOptions = cluster.Bind(p, hostsWorkers: !hasSeeds || p.GetValue(work), settings);
             var spec = new ZooJobSpec(
                 $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}",
                 storeSpec, modelsPrefix ?? "", resultSpec, p.GetValue(results) ?? "results/", p.GetValue(catalog), options, DateTimeOffset.UtcNow, settings);
