@@ -19,7 +19,7 @@ public static unsafe class NativeKernels
         }
     }
 
-    /// <summary>Eigenvalues of the smaller Gram matrix (tiled dgemm + dsyevd), ascending.</summary>
+    /// <summary>Eigenvalues of the smaller Gram matrix (blocked dgemm + dsyevd), ascending.</summary>
     public static double[] GramEigenvalues(WeightMatrix m)
     {
         var w = new double[m.MinDim];
@@ -31,12 +31,11 @@ public static unsafe class NativeKernels
         return w;
     }
 
-    /// <summary>Singular values by LAPACKE dgesdd (values only), descending; works on a copy.</summary>
+    /// <summary>Singular values by dgesdd (values only), descending; the native side works on a copy.</summary>
     public static double[] SvdValues(WeightMatrix m)
     {
-        var a = (double[])m.Values.Clone();
         var s = new double[m.MinDim];
-        fixed (double* pa = a)
+        fixed (double* pa = m.Values)
         fixed (double* ps = s)
         {
             Check(OpenBlasNative.DSvdValues(m.Rows, m.Cols, pa, ps));

@@ -32,17 +32,26 @@ internal static unsafe partial class OpenBlasNative
     [LibraryImport(Library, EntryPoint = "ww_set_num_threads")]
     public static partial void SetNumThreads(int n);
 
+    /// <summary>Revision of the spectral entry points this code calls (2: const double input in both precisions).</summary>
+    public const int RequiredRevision = 2;
+
+    /// <summary>Return code of the spectral entry points for an input holding NaN or an infinity.</summary>
+    public const int NonFinite = -1001;
+
+    /// <summary>Return code of the spectral entry points when scratch memory cannot be had.</summary>
+    public const int NoMemory = -1000;
+
     [LibraryImport(Library, EntryPoint = "ww_dsvd_values")]
     public static partial int DSvdValues(int m, int n, double* a, double* s);
 
     [LibraryImport(Library, EntryPoint = "ww_ssvd_values")]
-    public static partial int SSvdValues(int m, int n, float* a, float* s);
+    public static partial int SSvdValues(int m, int n, double* a, double* s);
 
     [LibraryImport(Library, EntryPoint = "ww_dgram_eigvals")]
     public static partial int DGramEigenvalues(int m, int n, double* a, double* w);
 
     [LibraryImport(Library, EntryPoint = "ww_sgram_eigvals")]
-    public static partial int SGramEigenvalues(int m, int n, float* a, float* w);
+    public static partial int SGramEigenvalues(int m, int n, double* a, double* w);
 
     [LibraryImport(Library, EntryPoint = "d_matrix_multiply")]
     public static partial void DMatrixMultiply(int transA, int transB, int m, int n, int k, double alpha, double* x, double* y, double beta, double* c);
@@ -62,9 +71,13 @@ internal static unsafe partial class OpenBlasNative
         try
         {
             int revision = Revision();
-            if (QueryCapability(0) != 0 || QueryCapability(1) != -1 || QueryCapability(128) != 1 || revision < 1)
+            if (QueryCapability(0) != 0 || QueryCapability(1) != -1 || QueryCapability(128) != 1)
             {
                 return "libMathNetNumericsOpenBLAS.so failed the capability handshake";
+            }
+            if (revision < RequiredRevision)
+            {
+                return $"libMathNetNumericsOpenBLAS.so is revision {revision}, this build needs {RequiredRevision} (rebuild it: dotnet cake --target=Native)";
             }
             return null;
         }

@@ -96,12 +96,11 @@ public sealed unsafe class OpenBlasSpectralBackend : ISpectralBackend
             return viaGram;
         }
         Interlocked.Increment(ref _svdCount);
-        return Precision == SpectralPrecision.Double ? SvdDouble(matrix) : SvdSingle(matrix);
+        return Svd(matrix);
     }
 
     /// <summary>Singular values by <c>dgesdd</c>/<c>sgesdd</c> only (for tests and benchmarks).</summary>
-    public double[] SingularValuesBySvd(WeightMatrix matrix) =>
-        Precision == SpectralPrecision.Double ? SvdDouble(matrix) : SvdSingle(matrix);
+    public double[] SingularValuesBySvd(WeightMatrix matrix) => Svd(matrix);
 
     /// <summary>
     /// True when the Gram route would be computed only to be rejected: for an N x M matrix the
@@ -123,27 +122,12 @@ public sealed unsafe class OpenBlasSpectralBackend : ISpectralBackend
         int k = m.MinDim;
         var w = new double[k];
         int info;
-        if (Precision == SpectralPrecision.Double)
+        fixed (double* a = m.Values)
+        fixed (double* pw = w)
         {
-            fixed (double* a = m.Values)
-            fixed (double* pw = w)
-            {
-                info = OpenBlasNative.DGramEigenvalues(m.Rows, m.Cols, a, pw);
-            }
-        }
-        else
-        {
-            var a32 = ToSingle(m.Values);
-            var w32 = new float[k];
-            fixed (float* a = a32)
-            fixed (float* pw = w32)
-            {
-                info = OpenBlasNative.SGramEigenvalues(m.Rows, m.Cols, a, pw);
-            }
-            for (int i = 0; i < k; i++)
-            {
-                w[i] = w32[i];
-            }
+            info = Precision == SpectralPrecision.Double
+                ? OpenBlasNative.DGramEigenvalues(m.Rows, m.Cols, a, pw)
+                : OpenBlasNative.SGramEigenvalues(m.Rows, m.Cols, a, pw);
         }
         if (info != 0)
         {
@@ -170,51 +154,36 @@ public sealed unsafe class OpenBlasSpectralBackend : ISpectralBackend
         return s;
     }
 
-    private static double[] SvdDouble(WeightMatrix m)
+    /// <summary>
+    /// <c>?gesdd</c> without vectors. The native side works on a copy in its per-thread scratch memory (in
+    /// single precision a float32 copy), so the matrix is neither modified nor cloned here.
+    /// </summary>
+    private double[] Svd(WeightMatrix m)
     {
-        var a = (double[])m.Values.Clone();
         var s = new double[m.MinDim];
         int info;
-        fixed (double* pa = a)
+        fixed (double* pa = m.Values)
         fixed (double* ps = s)
         {
-            info = OpenBlasNative.DSvdValues(m.Rows, m.Cols, pa, ps);
+            info = Precision == SpectralPrecision.Double
+                ? OpenBlasNative.DSvdValues(m.Rows, m.Cols, pa, ps)
+                : OpenBlasNative.SSvdValues(m.Rows, m.Cols, pa, ps);
         }
-        ThrowOnError(info, "dgesdd");
+        ThrowOnError(info, Precision == SpectralPrecision.Double ? "dgesdd" : "sgesdd");
         return s;
-    }
-
-    private static double[] SvdSingle(WeightMatrix m)
-    {
-        var a = ToSingle(m.Values);
-        var s = new float[m.MinDim];
-        int info;
-        fixed (float* pa = a)
-        fixed (float* ps = s)
-        {
-            info = OpenBlasNative.SSvdValues(m.Rows, m.Cols, pa, ps);
-        }
-        ThrowOnError(info, "sgesdd");
-        return s.Select(v => (double)v).ToArray();
-    }
-
-    private static float[] ToSingle(double[] v)
-    {
-        var f = new float[v.Length];
-        for (int i = 0; i < v.Length; i++)
-        {
-            f[i] = (float)v[i];
-        }
-        return f;
     }
 
     private static void ThrowOnError(int info, string routine)
     {
         if (info != 0)
         {
-            throw new ArithmeticException(info > 0
-                ? $"{routine} did not converge ({info} superdiagonals)"
-                : $"{routine} rejected argument {-info}");
+            throw new ArithmeticException(info switch
+            {
+                OpenBlasNative.NonFinite => $"{routine}: the matrix holds NaN or infinite values",
+                OpenBlasNative.NoMemory => $"{routine}: no memory for the work copy",
+                > 0 => $"{routine} did not converge ({info} superdiagonals)",
+                _ => $"{routine} rejected argument {-info}",
+            });
         }
     }
 }

@@ -96,14 +96,18 @@ public sealed class NativeLapackTests
         var matrix = NativeTestData.Random(m, n, 400 + m + n);
         var managed = NativeTestData.ManagedValues(matrix);
 
+        var original = (double[])matrix.Values.Clone();
         var s = new double[matrix.MinDim];
-        Assert.Equal(0, NativeCalls.DSvdValues(m, n, (double[])matrix.Values.Clone(), s));
+        Assert.Equal(0, NativeCalls.DSvdValues(m, n, matrix.Values, s));
+        Assert.Equal(original, matrix.Values); // the input is const: the native side works on a copy
         var relative = NativeTestData.RelativeDifferences(s, managed);
         Assert.True(relative.Max() <= 1e-12, $"{m}x{n}: ww_dsvd_values differs from managed by {relative.Max():E2} relative");
 
-        var s32 = new float[matrix.MinDim];
-        Assert.Equal(0, NativeCalls.SSvdValues(m, n, NativeTestData.ToSingle(matrix.Values), s32));
-        double single = NativeTestData.NormwiseDifference(NativeTestData.ToDouble(s32), managed);
+        var s32 = new double[matrix.MinDim];
+        Assert.Equal(0, NativeCalls.SSvdValues(m, n, matrix.Values, s32));
+        Assert.Equal(original, matrix.Values);
+        Assert.All(s32, v => Assert.Equal((float)v, v)); // computed in float32, widened
+        double single = NativeTestData.NormwiseDifference(s32, managed);
         Assert.True(single <= 1e-5, $"{m}x{n}: ww_ssvd_values differs from managed by {single:E2}");
     }
 
@@ -130,12 +134,10 @@ public sealed class NativeLapackTests
         double error = NativeTestData.NormwiseDifference(w, squared);
         Assert.True(error <= 1e-12, $"{m}x{n}: ww_dgram_eigvals differs from s^2 by {error:E2} of lambda_max");
 
-        var w32 = new float[matrix.MinDim];
-        var a32 = NativeTestData.ToSingle(matrix.Values);
-        var a32Copy = (float[])a32.Clone();
-        Assert.Equal(0, NativeCalls.SGramEigenvalues(m, n, a32, w32));
-        Assert.Equal(a32Copy, a32);
-        var w32d = NativeTestData.ToDouble(w32);
+        var w32d = new double[matrix.MinDim];
+        Assert.Equal(0, NativeCalls.SGramEigenvalues(m, n, matrix.Values, w32d));
+        Assert.Equal(original, matrix.Values);
+        Assert.All(w32d, v => Assert.Equal((float)v, v)); // computed in float32, widened
         NativeTestData.AssertSorted(w32d, descending: false, $"{m}x{n} ww_sgram_eigvals");
         double errorSingle = NativeTestData.NormwiseDifference(w32d, squared);
         Assert.True(errorSingle <= 1e-5, $"{m}x{n}: ww_sgram_eigvals differs from s^2 by {errorSingle:E2} of lambda_max");
@@ -169,12 +171,48 @@ public sealed class NativeLapackTests
         var one = new double[1];
         var oneSingle = new float[1];
         Assert.Equal(0, NativeCalls.DSvdValues(m, n, one, none));
-        Assert.Equal(0, NativeCalls.SSvdValues(m, n, oneSingle, noneSingle));
+        Assert.Equal(0, NativeCalls.SSvdValues(m, n, one, none));
         Assert.Equal(0, NativeCalls.DGramEigenvalues(m, n, one, none));
-        Assert.Equal(0, NativeCalls.SGramEigenvalues(m, n, oneSingle, noneSingle));
+        Assert.Equal(0, NativeCalls.SGramEigenvalues(m, n, one, none));
         Assert.Equal(0, NativeCalls.DSvdFactor(false, m, n, one, none, new double[1], new double[1]));
         Assert.Equal(0, NativeCalls.DSvdFactor(true, m, n, one, none, new double[Math.Max(1, m * m)], new double[Math.Max(1, n * n)]));
         Assert.Equal(0, NativeCalls.SSvdFactor(true, m, n, oneSingle, noneSingle, new float[Math.Max(1, m * m)], new float[Math.Max(1, n * n)]));
+    }
+
+    [Fact]
+    public void AWorkCopyLargerThanTheKeptScratchIsMappedForTheCallAlone()
+    {
+        Backends.RequireNative();
+        // 2 x 17,000,000: a 272 MB work copy, above the 256 MB a thread keeps between calls (scratch.h), yet
+        // cheap for gesdd (an LQ step, then a 2 x 2 problem). Its singular values are those of the 2 x 2
+        // Gram matrix [[p, r], [r, q]], known in closed form.
+        const int n = 17_000_000;
+        var random = new Random(17);
+        var a = new double[2 * n];
+        for (int i = 0; i < a.Length; i++)
+        {
+            a[i] = random.NextDouble() - 0.5;
+        }
+        double p = 0, q = 0, r = 0;
+        for (int j = 0; j < n; j++)
+        {
+            p += a[2 * j] * a[2 * j];
+            q += a[(2 * j) + 1] * a[(2 * j) + 1];
+            r += a[2 * j] * a[(2 * j) + 1];
+        }
+        double mean = (p + q) / 2, half = Math.Sqrt((((p - q) / 2) * ((p - q) / 2)) + (r * r));
+        var expected = new[] { Math.Sqrt(mean + half), Math.Sqrt(mean - half) };
+        for (int call = 0; call < 2; call++) // the region is released after each call: a second call works the same
+        {
+            var s = new double[2];
+            Assert.Equal(0, NativeCalls.DSvdValues(2, n, a, s));
+            Assert.True(NativeTestData.RelativeDifferences(s, expected).Max() <= 1e-9, $"call {call}: {s[0]}, {s[1]} vs {expected[0]}, {expected[1]}");
+        }
+        // A small call afterwards uses the thread's kept region again.
+        var small = NativeTestData.Random(30, 20, 5);
+        var values = new double[20];
+        Assert.Equal(0, NativeCalls.DSvdValues(30, 20, small.Values, values));
+        Assert.True(NativeTestData.RelativeDifferences(values, NativeTestData.ManagedValues(small)).Max() <= 1e-12);
     }
 
     [Fact]
@@ -182,10 +220,17 @@ public sealed class NativeLapackTests
     {
         Backends.RequireNative();
         var a = NativeTestData.Gaussian(700, 20);
-        a[7] = double.NaN;
-        Assert.NotEqual(0, NativeCalls.DSvdValues(5, 4, (double[])a.Clone(), new double[4]));
-        Assert.NotEqual(0, NativeCalls.DGramEigenvalues(5, 4, a, new double[4]));
-        Assert.NotEqual(0, NativeCalls.SSvdValues(5, 4, NativeTestData.ToSingle(a), new float[4]));
-        Assert.NotEqual(0, NativeCalls.SGramEigenvalues(5, 4, NativeTestData.ToSingle(a), new float[4]));
+        foreach (double bad in new[] { double.NaN, double.PositiveInfinity, double.NegativeInfinity })
+        {
+            a[7] = bad;
+            Assert.Equal(OpenBlasNative.NonFinite, NativeCalls.DSvdValues(5, 4, a, new double[4]));
+            Assert.Equal(OpenBlasNative.NonFinite, NativeCalls.DGramEigenvalues(5, 4, a, new double[4]));
+            Assert.Equal(OpenBlasNative.NonFinite, NativeCalls.SSvdValues(5, 4, a, new double[4]));
+            Assert.Equal(OpenBlasNative.NonFinite, NativeCalls.SGramEigenvalues(5, 4, a, new double[4]));
+        }
+        // Finite in double, infinite once rounded to float32: the single-precision copy says so.
+        a[7] = 1e300;
+        Assert.Equal(OpenBlasNative.NonFinite, NativeCalls.SSvdValues(5, 4, a, new double[4]));
+        Assert.Equal(OpenBlasNative.NonFinite, NativeCalls.SGramEigenvalues(5, 4, a, new double[4]));
     }
 }

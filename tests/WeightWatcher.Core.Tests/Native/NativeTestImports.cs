@@ -101,10 +101,10 @@ internal static unsafe class NativeCalls
         }
     }
 
-    public static int SSvdValues(int m, int n, float[] a, float[] s)
+    public static int SSvdValues(int m, int n, double[] a, double[] s)
     {
-        fixed (float* pa = a)
-        fixed (float* ps = s)
+        fixed (double* pa = a)
+        fixed (double* ps = s)
         {
             return OpenBlasNative.SSvdValues(m, n, pa, ps);
         }
@@ -119,10 +119,10 @@ internal static unsafe class NativeCalls
         }
     }
 
-    public static int SGramEigenvalues(int m, int n, float[] a, float[] w)
+    public static int SGramEigenvalues(int m, int n, double[] a, double[] w)
     {
-        fixed (float* pa = a)
-        fixed (float* pw = w)
+        fixed (double* pa = a)
+        fixed (double* pw = w)
         {
             return OpenBlasNative.SGramEigenvalues(m, n, pa, pw);
         }
