@@ -1,12 +1,13 @@
 /*
  * Per-thread scratch memory for the spectral entry points.
  *
- * Why: on the virtual machines this runs on, a first touch of a fresh 4 KiB page costs about 15 us (a
- * page fault trapped through the hypervisor). A Gram matrix or an SVD work copy of a 768 x 768 layer is
- * 1152 pages, so allocating them per call spent more time in page faults than LAPACK spends in some of
- * its kernels. Each thread keeps one grow-only region (transparent huge pages requested, so even its first
- * touch faults once per 2 MiB); requests above WW_SCRATCH_KEEP get a region of their own, released after
- * the call, so an occasional huge layer does not pin its memory for the life of the thread.
+ * Why: every layer needs a work copy (SVD) or a Gram matrix plus LAPACK workspace, 4.7 MB for a 768-wide
+ * layer. Allocated per call, these came back as fresh zero-filled pages each time (a page fault per
+ * 4 KiB on first touch), and the managed side used to clone the matrix for gesdd and copy it to float32
+ * for single precision, which churned the large-object heap and brought gen-2 collections that pause
+ * every thread. Each thread now keeps one grow-only region; requests above WW_SCRATCH_KEEP get a region
+ * of their own, released after the call, so an occasional huge layer does not pin its memory for the
+ * life of the thread.
  */
 #ifndef WW_SCRATCH_H
 #define WW_SCRATCH_H

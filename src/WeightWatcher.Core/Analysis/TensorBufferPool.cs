@@ -6,8 +6,7 @@ namespace WeightWatcher.Core.Analysis;
 /// Reuses the large double arrays that hold one tensor while its layer is analyzed. Models repeat a few
 /// layer shapes, and allocating a fresh large-object-heap array per layer costs more (page faults,
 /// gen-2 collections) than reading its bytes. Arrays are pooled by exact length, a few per length,
-/// within a byte budget, so the pool never holds much more than the layers in flight. New arrays come
-/// from <see cref="HugePageArrays"/>, so even their first filling faults once per 2 MiB, not per 4 KiB.
+/// within a byte budget, so the pool never holds much more than the layers in flight.
 /// </summary>
 internal sealed class TensorBufferPool(int perLength, long budgetBytes)
 {
@@ -21,7 +20,7 @@ internal sealed class TensorBufferPool(int perLength, long budgetBytes)
             Interlocked.Add(ref _pooledBytes, -8L * length);
             return array;
         }
-        return HugePageArrays.Allocate<double>(length);
+        return GC.AllocateUninitializedArray<double>(length);
     }
 
     public void Return(double[] array)
