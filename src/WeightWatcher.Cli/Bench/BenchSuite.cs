@@ -69,6 +69,10 @@ internal sealed class BenchSuite(string workDir, BenchReport report, Action<stri
         report.Add("gpt2", "ratio_to_machine_limit", dbl.Wall / limit, "x", "target <= 1.5");
         report.Add("gpt2", "peak_rss_double", dbl.PeakRss / 1e6, "MB", "target < 400 (weights on disk: " + (new FileInfo(model).Length / 1e6).ToString("F0") + " MB)");
         report.Add("gpt2", "fit_share", dbl.FitShare, "x", "fit time / summed stage time");
+        double floor = SerialFloor(model, SpectralPrecision.Double);
+        report.Add("gpt2", "serial_floor", floor, "s", "sum of one-thread per-matrix spectra calls (same routes) / cores: LAPACK's own time, no I/O, no contention");
+        report.Add("gpt2", "ratio_to_serial_floor", dbl.Wall / floor, "x", "analysis wall / serial floor: what reading, fitting and running two layers at once add");
+        report.Add("gpt2", "serial_floor_over_machine_limit", floor / limit, "x", "how far LAPACK's tridiagonal and bidiagonal reductions (memory-bound BLAS-2 halves) sit above the DGEMM rate");
         report.Add("gpt2", "wall_single", sgl.Wall, "s", "--precision single");
         report.Add("gpt2", "process_single", sgl.Process, "s", "whole ww analyze --precision single process");
         report.Add("gpt2", "speedup_vs_reference_single", ReferenceGpt2Seconds / sgl.Process, "x", "target >= 8");
@@ -76,6 +80,39 @@ internal sealed class BenchSuite(string workDir, BenchReport report, Action<stri
         report.Add("gpt2", "single_max_rel_error_alpha", MaxRelativeError(dbl.Json, sgl.Json, "alpha"), "x", "max over layers |alpha_single / alpha_double - 1|");
         report.Add("gpt2", "single_max_rel_error_log_norm", MaxRelativeError(dbl.Json, sgl.Json, "log_norm"), "x", "");
         report.Add("gpt2", "single_max_rel_error_lambda_max", MaxRelativeError(dbl.Json, sgl.Json, "lambda_max"), "x", "");
+    }
+
+    /// <summary>
+    /// The time the spectra of <paramref name="model"/>'s analyzed matrices take when each is computed alone
+    /// on one thread (one random matrix per distinct shape, timed, times its count), divided by the cores.
+    /// Random weights take the same routes as the generated model's (which are random too).
+    /// </summary>
+    private double SerialFloor(string model, SpectralPrecision precision)
+    {
+        say($"timing one-thread spectra per matrix shape ({precision.ToString().ToLowerInvariant()}) ...");
+        using var reader = ModelOpener.Open(model);
+        var shapes = Analyzer.Describe(reader, new AnalysisOptions())
+            .GroupBy(l => (Rows: Math.Max(l.N, l.M), Cols: Math.Min(l.N, l.M)))
+            .Select(g => (g.Key.Rows, g.Key.Cols, Count: g.Sum(l => l.Kernel.Kh * l.Kernel.Kw)))
+            .ToList();
+        var backend = new OpenBlasSpectralBackend(precision);
+        int saved = OpenBlasSpectralBackend.Threads;
+        OpenBlasSpectralBackend.Threads = 1;
+        try
+        {
+            double total = 0;
+            foreach (var (rows, cols, count) in shapes)
+            {
+                var values = ReferenceModel.Generate((ulong)(rows + cols), (long)rows * cols).Select(v => (double)v).ToArray();
+                var matrix = new WeightMatrix(rows, cols, values);
+                total += count * Best(() => backend.SingularValues(matrix), repeats: 2);
+            }
+            return total / Environment.ProcessorCount;
+        }
+        finally
+        {
+            OpenBlasSpectralBackend.Threads = saved;
+        }
     }
 
     public void Policy()
