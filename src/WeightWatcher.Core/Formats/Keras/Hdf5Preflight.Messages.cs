@@ -76,7 +76,7 @@ internal sealed partial class Hdf5Preflight
                         break;
                     case 0x02:
                     case 0x15:
-                        DenseStorage(c, m.Type == 0x02 ? "links" : "attributes");
+                        DenseStorage(c, m.Type == 0x02, found, sharedDepth);
                         break;
                 }
             }
@@ -418,27 +418,6 @@ internal sealed partial class Hdf5Preflight
                     GlobalHeap(c.ObjectPath ?? "/", collection);
                 }
             }
-        }
-    }
-
-    /// <summary>
-    /// Link or attribute info: dense storage in a fractal heap indexed by a version 2 B-tree. Only the
-    /// addresses are checked (the structures must start inside the file and carry their signatures).
-    /// </summary>
-    private void DenseStorage(Hdf5Cursor c, string what)
-    {
-        c.Skip(1, "version");
-        byte flags = c.U8("creation order flags");
-        c.Skip((flags & 1) != 0 ? (what == "links" ? 8UL : 2UL) : 0, "maximum creation index");
-        ulong heap = c.Offset("fractal heap address");
-        ulong index = c.Offset("name index address");
-        if (!_r.IsUndefined(heap))
-        {
-            _r.Cursor(_r.Resolve(heap, 4, c.ObjectPath, $"fractal heap address (dense {what})"), _r.Length, c.ObjectPath, $"fractal heap of dense {what}").Signature("FRHP");
-        }
-        if (!_r.IsUndefined(index))
-        {
-            _r.Cursor(_r.Resolve(index, 4, c.ObjectPath, $"name index address (dense {what})"), _r.Length, c.ObjectPath, $"name index of dense {what}").Signature("BTHD");
         }
     }
 }

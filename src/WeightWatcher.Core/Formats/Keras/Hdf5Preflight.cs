@@ -11,8 +11,8 @@ namespace WeightWatcher.Core.Formats.Keras;
 /// rejects any length or address that does not fit in the structure that holds it or in the file. What
 /// passes can only make PureHDF allocate about as much as the file holds (<see cref="Hdf5Tensors"/> bounds
 /// the data sets themselves). Where PureHDF would refuse a structure anyway (an unknown message version),
-/// the walk leaves it to PureHDF. Dense link and attribute storage (fractal heaps and version 2 B-trees,
-/// which neither h5py's default format nor PureHDF's writer produce) is checked only at the header level.
+/// the walk leaves it to PureHDF. Dense link and attribute storage (fractal heaps indexed by version 2
+/// B-trees, as h5py writes large groups with <c>libver="latest"</c>) is walked too.
 /// </summary>
 internal sealed partial class Hdf5Preflight
 {

@@ -50,6 +50,31 @@ public sealed class KerasH5BoundedAllocationTests
     }
 
     [Fact]
+    public void H5py_latest_format_weights_read_through_dense_links_and_attributes()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("model.weights.h5");
+        File.Copy(Fixture("keras3_h5py_latest.weights.h5"), path);
+        using var reader = KerasH5Reader.Open(path);
+
+        Assert.Equal(12, reader.DeclaredLayers.Count);
+        Assert.Equal(12, reader.Tensors.Count);
+        Assert.All(reader.DeclaredLayers, l => Assert.Equal([4L, 3], l.Weight!.Shape));
+    }
+
+    [Fact]
+    public void Fractal_heap_claiming_billions_of_rows_is_refused()
+    {
+        var bytes = File.ReadAllBytes(Fixture("keras3_h5py_latest.weights.h5"));
+        // Header fields before "maximum heap size": 14 bytes, 12 lengths and addresses, the table width and
+        // two block sizes. PureHDF sizes its row table as (maximum heap size - first row bits): 1 wraps around.
+        int heap = IndexOf(bytes, "FRHP");
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(heap + 14 + 12 * 8 + 2 + 2 * 8), 1);
+
+        AssertRefused(bytes, "do not form a doubling table");
+    }
+
+    [Fact]
     public void Local_heap_claiming_2_GB_is_refused()
     {
         var bytes = File.ReadAllBytes(Fixture("keras2_h5py.h5"));

@@ -9,8 +9,8 @@ using F = WeightWatcher.Core.Tests.Formats.Keras.KerasH5Fixtures;
 namespace WeightWatcher.Core.Tests.Formats.Keras;
 
 /// <summary>
-/// A thousand mutated or truncated versions of a small valid Keras file (one written by PureHDF, one by
-/// h5py): opening, listing layers and reading every tensor may only succeed or throw
+/// A thousand mutated or truncated versions of a small valid Keras file (written by PureHDF, by h5py, and
+/// by h5py in its newest format with dense link and attribute storage): opening, listing layers and reading every tensor may only succeed or throw
 /// <see cref="ModelFormatException"/>, each case within 2 s and allocating less than 16 MB.
 /// </summary>
 [Collection(KerasFuzzCollection.Name)]
@@ -21,7 +21,7 @@ public sealed class KerasH5FuzzTests(ITestOutputHelper output)
     private static readonly TimeSpan HangLimit = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Most a case may allocate on its thread. The seeds are 7 and 17 KB; before the metadata was checked
+    /// Most a case may allocate on its thread. The seeds are 7 to 107 KB; before the metadata was checked
     /// ahead of PureHDF (<see cref="WeightWatcher.Core.Formats.Keras.KerasH5Reader"/>), a corrupt length
     /// field made it allocate up to 2 GB.
     /// </summary>
@@ -73,6 +73,7 @@ public sealed class KerasH5FuzzTests(ITestOutputHelper output)
     [Theory]
     [InlineData("purehdf")]
     [InlineData("keras2_h5py.h5")]
+    [InlineData("keras3_h5py_latest.weights.h5")]
     public async Task Mutated_and_truncated_files_fail_only_with_ModelFormatException_and_never_hang(string seedName)
     {
         using var dir = new TempDir();

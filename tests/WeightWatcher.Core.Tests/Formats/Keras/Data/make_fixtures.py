@@ -44,3 +44,18 @@ with h5py.File("keras3_h5py.weights.h5", "w") as f:
         for i, shape in enumerate(shapes):
             v.create_dataset(str(i), data=rng.standard_normal(shape).astype("float32"))
     f.create_group("vars")
+
+# h5py's newest format (libver="latest"): groups of many links and objects of many attributes keep them
+# in dense storage (a fractal heap indexed by a version 2 B-tree); an attribute over 64 KB is a huge
+# heap object.
+with h5py.File("keras3_h5py_latest.weights.h5", "w", libver="latest") as f:
+    f.attrs["notes"] = "x" * 66000
+    for i in range(10):
+        f.attrs["extra_%d" % i] = "value %d" % i
+    layers = f.create_group("layers")
+    for i in range(12):
+        g = layers.create_group("dense_%d" % i)
+        for k in range(10):
+            g.attrs["a%d" % k] = np.arange(k + 1)
+        g.create_group("vars").create_dataset("0", data=rng.standard_normal((4, 3)).astype("float32"))
+    f.create_group("vars")
