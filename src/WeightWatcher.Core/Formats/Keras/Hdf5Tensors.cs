@@ -226,6 +226,12 @@ internal sealed class Hdf5Tensors
         {
             throw new ModelFormatException(_file, path, $"shape ({string.Join(", ", shape)}) needs {bytes} bytes but the file holds only {_fileLength}");
         }
+        if (layout is H5DataLayoutClass.Chunked && (ulong)bytes > (ulong)Hdf5Preflight.MaxExpansion * (ulong)_fileLength)
+        {
+            // Chunks may be compressed, but not beyond what deflate can do: more is a corrupt shape (or
+            // chunks never written), and PureHDF would allocate it all before reading any.
+            throw new ModelFormatException(_file, path, $"shape ({string.Join(", ", shape)}) needs {bytes} bytes, more than {Hdf5Preflight.MaxExpansion} times the file's {_fileLength} could decompress into");
+        }
         var info = new TensorInfo(path, dtype.Value, shape, _file, 0, bytes, path);
         if (!_datasets.TryAdd(path, (ds, info)))
         {

@@ -61,6 +61,13 @@ public sealed class KerasH5Reader : IModelReader
         try
         {
             Hdf5Guard.CheckSignature(file);
+            // PureHDF allocates whatever a length field claims before it finds the file too short: the
+            // metadata it will parse is checked first, with reads that allocate nothing of that size.
+            Hdf5Guard.Run(file, null, "check the HDF5 metadata", () =>
+            {
+                Hdf5Preflight.Check(file);
+                return true;
+            });
             var h5 = Hdf5Guard.Run(file, null, "open as HDF5", () => H5File.OpenRead(file));
             try
             {
