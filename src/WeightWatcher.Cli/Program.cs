@@ -30,6 +30,7 @@ public static class Program
             {
                 // Read by `ww bench`, which runs analyses in child processes to measure their peak memory.
                 Console.Error.WriteLine($"peak_rss_bytes={PeakRss.Bytes()}");
+                Console.Error.WriteLine(FormattableString.Invariant($"gc_pause_seconds={GC.GetTotalPauseDuration().TotalSeconds} gc_collections={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}"));
             }
         }
     }

@@ -167,4 +167,25 @@ public sealed class CommandTests
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("--stable-after", r.Stderr);
     }
+
+    [Fact]
+    public void Bench_writes_its_report_with_every_figure_of_the_sections_run()
+    {
+        // The cheap sections only (the GPT-2 one writes a 500 MB model); conv runs `ww analyze` in a child
+        // process, as the GPT-2 section does, so the peak-RSS and GC-pause plumbing is exercised too.
+        using var dir = new TempDir();
+        string report = dir.File("bench.json");
+        var r = WwProcess.Run(TimeSpan.FromMinutes(5), null, "bench", "--only", "machine,spectra,conv", "--work", dir.Path, "--out", report);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(File.ReadAllText(report));
+        var figures = doc.RootElement.GetProperty("figures").EnumerateArray()
+            .ToDictionary(f => f.GetProperty("section").GetString() + "." + f.GetProperty("name").GetString(), f => f.GetProperty("value").GetDouble());
+        foreach (var name in new[] { "machine.dgemm_gflops", "spectra.ours", "spectra.bare_gram", "spectra.bare_dgesdd", "spectra.managed", "conv.wall", "conv.peak_rss" })
+        {
+            Assert.True(figures.TryGetValue(name, out double value) && value > 0 && double.IsFinite(value), $"{name}: {(figures.ContainsKey(name) ? figures[name] : "missing")}");
+        }
+        Assert.True(figures["conv.layers_analyzed"] == 18, $"conv layers: {figures["conv.layers_analyzed"]}");
+        Assert.DoesNotContain(figures.Keys, k => k.StartsWith("gpt2.", StringComparison.Ordinal) || k.StartsWith("fit.", StringComparison.Ordinal));
+        Assert.Contains("dgemm_gflops", r.Stdout); // the table
+    }
 }

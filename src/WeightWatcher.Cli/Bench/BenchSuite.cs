@@ -69,6 +69,7 @@ internal sealed class BenchSuite(string workDir, BenchReport report, Action<stri
         report.Add("gpt2", "ratio_to_machine_limit", dbl.Wall / limit, "x", "target <= 1.5");
         report.Add("gpt2", "peak_rss_double", dbl.PeakRss / 1e6, "MB", "target < 400 (weights on disk: " + (new FileInfo(model).Length / 1e6).ToString("F0") + " MB)");
         report.Add("gpt2", "fit_share", dbl.FitShare, "x", "fit time / summed stage time");
+        report.Add("gpt2", "gc_pause_double", dbl.GcPause, "s", "garbage-collection pauses in the whole process");
         double floor = SerialFloor(model, SpectralPrecision.Double);
         report.Add("gpt2", "serial_floor", floor, "s", "sum of one-thread per-matrix spectra calls (same routes) / cores: LAPACK's own time, no I/O, no contention");
         report.Add("gpt2", "ratio_to_serial_floor", dbl.Wall / floor, "x", "analysis wall / serial floor: what reading, fitting and running two layers at once add");
@@ -244,7 +245,7 @@ internal sealed class BenchSuite(string workDir, BenchReport report, Action<stri
         return flops;
     }
 
-    private sealed record AnalyzeRun(double Process, double Wall, double FitShare, long PeakRss, int Layers, JsonDocument Json);
+    private sealed record AnalyzeRun(double Process, double Wall, double FitShare, long PeakRss, double GcPause, int Layers, JsonDocument Json);
 
     private AnalyzeRun RunAnalyze(string model, string precision)
     {
@@ -269,10 +270,12 @@ internal sealed class BenchSuite(string workDir, BenchReport report, Action<stri
         }
         long rss = stderr.Split('\n').Where(l => l.StartsWith("peak_rss_bytes=", StringComparison.Ordinal))
             .Select(l => long.Parse(l["peak_rss_bytes=".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture)).Single();
+        double gcPause = stderr.Split('\n', ' ').Where(l => l.StartsWith("gc_pause_seconds=", StringComparison.Ordinal))
+            .Select(l => double.Parse(l["gc_pause_seconds=".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture)).Single();
         var doc = JsonDocument.Parse(File.ReadAllText(json));
         var t = doc.RootElement.GetProperty("timings_seconds");
         double sum = new[] { "read", "matrices", "spectra", "fit", "metrics" }.Sum(k => t.GetProperty(k).GetDouble());
-        return new AnalyzeRun(process, t.GetProperty("wall").GetDouble(), t.GetProperty("fit").GetDouble() / sum, rss,
+        return new AnalyzeRun(process, t.GetProperty("wall").GetDouble(), t.GetProperty("fit").GetDouble() / sum, rss, gcPause,
             doc.RootElement.GetProperty("layers").GetArrayLength(), doc);
     }
 
