@@ -115,34 +115,46 @@ WW_DEFINE_SVD(ww_ssvd_values, float, copy_float, LAPACK_sgesdd)
 
 /*
  * Upper triangle of the Gram matrix A^T A (k = n) or A A^T (k = m) of a column-major m x n matrix, by
- * ?gemm on column blocks of the upper triangle (block j: rows 0 .. j0+jb of columns j0 .. j0+jb).
- * OpenBLAS's ?syrk runs well below its ?gemm rate, and whole column blocks keep ?gemm's speed while doing
- * little more than the symmetric half of the work; measured on this machine type (m = 3072, k = 768,
- * one thread, SkylakeX kernels) 128-wide column blocks take 0.029 s against 0.033 s for 128 x 128 tiles,
- * 0.033 s for ?syrk and 0.054 s for the full product. Then its eigenvalues, ascending: ?syevd without
- * vectors is ?sytrd + ?sterf, which on this machine type (k = 768, one thread) beats the two-stage
- * reduction (?syevd_2stage) by about a third.
+ * recursive halving: G11 and G22 recurse, the off-diagonal block G12 is one ?gemm, and diagonal blocks of
+ * at most WW_GRAM_BASE are one ?gemm each. OpenBLAS's ?syrk runs well below its ?gemm rate; the few large
+ * ?gemm calls keep ?gemm's speed while doing only ~6% more than the symmetric half of the work, and pack
+ * each panel fewer times than column blocks do. Measured on this machine type (m = 3072, k = 768, one
+ * thread, Haswell kernels, same run): 0.043 s, against 0.048 s for 128-wide column blocks and 0.041-0.045 s
+ * for half of the full product (?syrk: 0.045-0.063 s in other runs). Then its eigenvalues, ascending: ?syevd
+ * without vectors is ?sytrd + ?sterf, which on this machine type (k = 768, one thread) beats the two-stage
+ * reduction (?syevd_2stage, or ?sytrd_sy2sb + ?sbtrd with any band width 4-64) by about a third.
  */
-#define WW_GRAM_BLOCK 128
+#define WW_GRAM_BASE 48
 
 #define WW_DEFINE_GRAM(NAME, T, GEMM, SYEVD, CONVERT)                                                      \
-    static void NAME##_upper(const int m, const int n, const T a[], T g[], const int k)                    \
+    /* G[o1 .. o1+p, o2 .. o2+q] = the dot products of vectors o1.. with vectors o2.. (columns or rows). */ \
+    static void NAME##_block(const int m, const int n, const T a[], T g[], const int k, const int o1,      \
+                             const int p, const int o2, const int q)                                       \
     {                                                                                                      \
-        for (int j0 = 0; j0 < k; j0 += WW_GRAM_BLOCK)                                                      \
+        if (m >= n) /* columns of A: (A^T A)[i, j] = a_i . a_j */                                          \
         {                                                                                                  \
-            const int jb = k - j0 < WW_GRAM_BLOCK ? k - j0 : WW_GRAM_BLOCK;                                \
-            T *block = g + (size_t)j0 * k;                                                                 \
-            if (m >= n) /* columns of A: (A^T A)[i, j] = a_i . a_j */                                      \
-            {                                                                                              \
-                GEMM(CblasColMajor, CblasTrans, CblasNoTrans, j0 + jb, jb, m, 1, a, m, a + (size_t)j0 * m, \
-                     m, 0, block, k);                                                                      \
-            }                                                                                              \
-            else /* rows of A: (A A^T)[i, j] = row_i . row_j */                                            \
-            {                                                                                              \
-                GEMM(CblasColMajor, CblasNoTrans, CblasTrans, j0 + jb, jb, n, 1, a, m, a + j0, m, 0,       \
-                     block, k);                                                                            \
-            }                                                                                              \
+            GEMM(CblasColMajor, CblasTrans, CblasNoTrans, p, q, m, 1, a + (size_t)o1 * m, m,               \
+                 a + (size_t)o2 * m, m, 0, g + o1 + (size_t)o2 * k, k);                                    \
         }                                                                                                  \
+        else /* rows of A: (A A^T)[i, j] = row_i . row_j */                                                \
+        {                                                                                                  \
+            GEMM(CblasColMajor, CblasNoTrans, CblasTrans, p, q, n, 1, a + o1, m, a + o2, m, 0,             \
+                 g + o1 + (size_t)o2 * k, k);                                                              \
+        }                                                                                                  \
+    }                                                                                                      \
+                                                                                                           \
+    static void NAME##_upper(const int m, const int n, const T a[], T g[], const int k, const int o,      \
+                             const int size)                                                               \
+    {                                                                                                      \
+        if (size <= WW_GRAM_BASE)                                                                          \
+        {                                                                                                  \
+            NAME##_block(m, n, a, g, k, o, size, o, size);                                                 \
+            return;                                                                                        \
+        }                                                                                                  \
+        const int half = size / 2;                                                                         \
+        NAME##_upper(m, n, a, g, k, o, half);                                                              \
+        NAME##_block(m, n, a, g, k, o, half, o + half, size - half);                                       \
+        NAME##_upper(m, n, a, g, k, o + half, size - half);                                                \
     }                                                                                                      \
                                                                                                            \
     WW_EXPORT int NAME##_eigvals(const int m, const int n, const double a[], double w[])                   \
@@ -186,7 +198,7 @@ WW_DEFINE_SVD(ww_ssvd_values, float, copy_float, LAPACK_sgesdd)
         }                                                                                                  \
         else                                                                                               \
         {                                                                                                  \
-            NAME##_upper(m, n, input, g, k);                                                               \
+            NAME##_upper(m, n, input, g, k, 0, k);                                                         \
             /* The diagonal holds squared row or column norms: not finite iff an input was not (or the  \
                squares overflowed, which the SVD route handles). */                                        \
             for (int i = 0; i < k; i++)                                                                    \
