@@ -18,7 +18,7 @@ internal static class InfoCommand
                 Console.WriteLine($"  build: {OpenBlasSpectralBackend.BuildConfig}");
                 Console.WriteLine($"  kernel: {OpenBlasSpectralBackend.CpuCore}{(Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") is { Length: > 0 } forced ? $" (OPENBLAS_CORETYPE={forced})" : "")}");
                 Console.WriteLine($"  threads per call: {OpenBlasSpectralBackend.Threads} available; analyze uses 1 per call and {Environment.ProcessorCount} layers at once");
-                Console.WriteLine("  ESD route: Gram matrix (blocked dgemm + dsyevd) when lambda_min >= 1e-4 lambda_max, else dgesdd (values only)");
+                Console.WriteLine("  ESD route: Gram matrix (recursive dgemm + dsyevd) when lambda_min >= 1e-4 lambda_max, else dgesdd (values only)");
                 Console.WriteLine($"  Math.NET provider: {(MathNet.Numerics.Control.TryUseNativeOpenBLAS() ? MathNet.Numerics.Control.Describe().Split('\n').FirstOrDefault(l => l.StartsWith("Linear Algebra Provider", StringComparison.Ordinal))?.Trim() : "native load failed")}");
                 MathNet.Numerics.Control.UseManaged();
             }

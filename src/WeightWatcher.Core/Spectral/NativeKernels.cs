@@ -19,7 +19,7 @@ public static unsafe class NativeKernels
         }
     }
 
-    /// <summary>Eigenvalues of the smaller Gram matrix (blocked dgemm + dsyevd), ascending.</summary>
+    /// <summary>Eigenvalues of the smaller Gram matrix (recursive dgemm + dsyevd), ascending.</summary>
     public static double[] GramEigenvalues(WeightMatrix m)
     {
         var w = new double[m.MinDim];
