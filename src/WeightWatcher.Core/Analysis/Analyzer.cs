@@ -22,7 +22,7 @@ public sealed class Analyzer
     {
         _esd = new EsdCalculator(backend);
         _parallelism = parallelism > 0 ? parallelism : Environment.ProcessorCount;
-        _buffers = new TensorBufferPool(perLength: _parallelism, budgetBytes: 1L << 30);
+        _buffers = new TensorBufferPool(maxArrays: _parallelism, budgetBytes: 1L << 30);
     }
 
     /// <summary>The layers that <see cref="Analyze"/> would analyze, without any SVD.</summary>
@@ -123,12 +123,13 @@ public sealed class Analyzer
         {
             throw new ModelFormatException(tensor.SourceFile, tensor.Name, $"shape {tensor.ShapeText} is too large to analyze");
         }
+        // A pooled array may be longer than the tensor: only its first `count` elements are the tensor.
         var data = _buffers.Rent((int)count);
         try
         {
-            model.ReadTensor(tensor, data);
+            model.ReadTensor(tensor, data.AsSpan(0, (int)count));
             clock.AddRead(start);
-            for (long i = 0; i < data.LongLength; i++)
+            for (long i = 0; i < count; i++)
             {
                 if (!double.IsFinite(data[i]))
                 {

@@ -1,41 +1,60 @@
-using System.Collections.Concurrent;
-
 namespace WeightWatcher.Core.Analysis;
 
 /// <summary>
-/// Reuses the large double arrays that hold one tensor while its layer is analyzed. Models repeat a few
-/// layer shapes, and allocating a fresh large-object-heap array per layer costs more (page faults,
-/// gen-2 collections) than reading its bytes. Arrays are pooled by exact length, a few per length,
-/// within a byte budget, so the pool never holds much more than the layers in flight.
+/// Reuses the large double arrays that hold one tensor while its layer is analyzed. A fresh array costs
+/// a page fault for every 4 KiB on its first filling (about 13 us each on this project's virtual machines:
+/// reading GPT-2-small's analyzed tensors, 686 MB as doubles, took 2.3 s into fresh arrays and 0.07 s into
+/// reused ones) and churns the large-object heap. An
+/// array serves any tensor that fits in it; callers use its first elements only. Layers are analyzed
+/// largest first, so after the first few the arrays in the pool fit every later tensor, and the pool
+/// holds about one largest tensor per concurrent layer, within a byte budget.
 /// </summary>
-internal sealed class TensorBufferPool(int perLength, long budgetBytes)
+internal sealed class TensorBufferPool(int maxArrays, long budgetBytes)
 {
-    private readonly ConcurrentDictionary<int, ConcurrentBag<double[]>> _free = new();
-    private long _pooledBytes;
+    private readonly List<double[]> _free = [];
+    private readonly object _gate = new();
 
+    /// <summary>An array of at least <paramref name="length"/> elements (the smallest pooled one that fits, or a new one).</summary>
     public double[] Rent(int length)
     {
-        if (_free.TryGetValue(length, out var bag) && bag.TryTake(out var array))
+        lock (_gate)
         {
-            Interlocked.Add(ref _pooledBytes, -8L * length);
-            return array;
+            int best = -1;
+            for (int i = 0; i < _free.Count; i++)
+            {
+                if (_free[i].Length >= length && (best < 0 || _free[i].Length < _free[best].Length))
+                {
+                    best = i;
+                }
+            }
+            if (best >= 0)
+            {
+                var array = _free[best];
+                _free.RemoveAt(best);
+                return array;
+            }
         }
+        // Every element the caller uses is overwritten, so the array need not be zeroed first.
         return GC.AllocateUninitializedArray<double>(length);
     }
 
+    /// <summary>Gives an array back; the pool keeps the largest ones, within its count and byte budget.</summary>
     public void Return(double[] array)
     {
-        var bag = _free.GetOrAdd(array.Length, _ => []);
-        if (bag.Count >= perLength)
+        lock (_gate)
         {
-            return;
+            _free.Add(array);
+            _free.Sort((a, b) => b.Length.CompareTo(a.Length));
+            long bytes = 0;
+            for (int i = 0; i < _free.Count; i++)
+            {
+                bytes += 8L * _free[i].Length;
+                if (i >= maxArrays || bytes > budgetBytes)
+                {
+                    _free.RemoveRange(i, _free.Count - i);
+                    break;
+                }
+            }
         }
-        long bytes = 8L * array.Length;
-        if (Interlocked.Add(ref _pooledBytes, bytes) > budgetBytes)
-        {
-            Interlocked.Add(ref _pooledBytes, -bytes);
-            return;
-        }
-        bag.Add(array);
     }
 }

@@ -10,7 +10,8 @@ namespace WeightWatcher.Core.Layers;
 public static class MatrixExtractor
 {
     /// <summary>
-    /// The matrices of <paramref name="layer"/> from its row-major elements: the tensor itself for dense
+    /// The matrices of <paramref name="layer"/> from its row-major elements (the first elements of
+    /// <paramref name="data"/>, which may be a longer pooled array): the tensor itself for dense
     /// layers; the kh*kw slices (i-major) for Conv2D, or just slice <see cref="LayerInfo.SliceId"/>.
     /// With <paramref name="conv2dNorm"/>, Conv2D matrices are multiplied by sqrt(c/2), c = 1 pooled and
     /// c = kh*kw per slice: pooled eigenvalues are halved, 3x3 slice eigenvalues multiplied by 4.5.
@@ -48,7 +49,7 @@ public static class MatrixExtractor
             bool float32 = layer.Tensor.DType is DType.F32 or DType.F16 or DType.BF16;
             foreach (var m in slices)
             {
-                Scale(m.Values, factor, float32);
+                Scale(m.Elements, factor, float32);
             }
         }
         return slices;
@@ -59,7 +60,7 @@ public static class MatrixExtractor
     /// float32 array float32 when multiplied by a Python scalar, so the product is rounded to float32
     /// (with the factor itself rounded to float32) before the float64 SVD; doing the same keeps parity.
     /// </summary>
-    private static void Scale(double[] values, double factor, bool float32)
+    private static void Scale(Span<double> values, double factor, bool float32)
     {
         if (float32)
         {

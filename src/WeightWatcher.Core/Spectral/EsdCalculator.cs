@@ -51,7 +51,7 @@ public sealed class EsdCalculator
         {
             foreach (var w in matrices)
             {
-                var shuffled = (double[])w.Values.Clone();
+                var shuffled = w.Elements.ToArray();
                 rng.Shuffle(shuffled);
                 foreach (var s in _backend.SingularValues(w with { Values = shuffled }))
                 {

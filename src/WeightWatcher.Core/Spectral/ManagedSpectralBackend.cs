@@ -24,7 +24,7 @@ public sealed class ManagedSpectralBackend : ISpectralBackend
         {
             return [];
         }
-        var a = (double[])matrix.Values.Clone();
+        var a = matrix.Elements.ToArray();
         var s = new double[matrix.MinDim];
         var u = new double[(long)matrix.Rows * matrix.Rows];
         var vt = new double[(long)matrix.Cols * matrix.Cols];
