@@ -34,10 +34,15 @@ static int leading(const int rows)
     return rows > 1 ? rows : 1;
 }
 
-/* Bad sizes give LAPACK's convention: -(1-based index of the offending argument). */
-static int check_sizes(const int m, const int n)
+/*
+ * k = min(m, n). True when there is nothing to compute: an empty matrix (*code 0) or a bad size (*code in
+ * LAPACK's convention, -(1-based index of the offending argument)).
+ */
+static int nothing_to_do(const int m, const int n, int *k, int *code)
 {
-    return m < 0 ? -1 : n < 0 ? -2 : 0;
+    *k = m < n ? m : n;
+    *code = m < 0 ? -1 : n < 0 ? -2 : 0;
+    return *code != 0 || *k == 0;
 }
 
 /* Copies (and rounds to T) the m*n elements of a; 0 when one of them is not finite. */
@@ -63,11 +68,10 @@ WW_DEFINE_COPY(copy_float, float)
 #define WW_DEFINE_SVD(NAME, T, COPY, GESDD)                                                                \
     WW_EXPORT int NAME(const int m, const int n, const double a[], double s[])                             \
     {                                                                                                      \
-        const int bad = check_sizes(m, n);                                                                 \
-        const int k = m < n ? m : n;                                                                       \
-        if (bad != 0 || k == 0)                                                                            \
+        int k, code;                                                                                       \
+        if (nothing_to_do(m, n, &k, &code))                                                                \
         {                                                                                                  \
-            return bad;                                                                                    \
+            return code;                                                                                   \
         }                                                                                                  \
         const int lda = leading(m), one = 1, query = -1;                                                   \
         int info = 0;                                                                                      \
@@ -159,11 +163,10 @@ WW_DEFINE_SVD(ww_ssvd_values, float, copy_float, LAPACK_sgesdd)
                                                                                                            \
     WW_EXPORT int NAME##_eigvals(const int m, const int n, const double a[], double w[])                   \
     {                                                                                                      \
-        const int bad = check_sizes(m, n);                                                                 \
-        const int k = m < n ? m : n;                                                                       \
-        if (bad != 0 || k == 0)                                                                            \
+        int k, code;                                                                                       \
+        if (nothing_to_do(m, n, &k, &code))                                                                \
         {                                                                                                  \
-            return bad;                                                                                    \
+            return code;                                                                                   \
         }                                                                                                  \
         /* The optimal workspace, not the minimum 2k + 1: with less, ?sytrd runs its unblocked          \
            (BLAS-2 only) code: 0.047 s against 0.032 s at k = 768. */                                         \
