@@ -188,4 +188,12 @@ public sealed class CommandTests
         Assert.DoesNotContain(figures.Keys, k => k.StartsWith("gpt2.", StringComparison.Ordinal) || k.StartsWith("fit.", StringComparison.Ordinal));
         Assert.Contains("dgemm_gflops", r.Stdout); // the table
     }
+
+    [Fact]
+    public void Info_check_compares_the_native_backend_with_the_managed_one()
+    {
+        var r = WwProcess.Run("info", "--check");
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        Assert.Matches(@"check: .* vs managed on the embedded reference model: 5 rows, \d+ values, max relative difference .*: OK|check: skipped", r.Stdout);
+    }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using WeightWatcher.Core.Analysis;
 using WeightWatcher.Core.Spectral;
 
 namespace WeightWatcher.Cli.Commands;
@@ -9,7 +10,12 @@ internal static class InfoCommand
     public static Command Create()
     {
         var command = new Command("info", "Show the spectral backend (OpenBLAS version and threads, or the managed fallback)");
-        command.SetAction(_ =>
+        var check = new Option<bool>("--check")
+        {
+            Description = "Also analyze the embedded reference model with OpenBLAS and with the managed provider and compare every value (exit 1 beyond 1e-8 relative): checks an OpenBLAS build or OPENBLAS_CORETYPE on new hardware",
+        };
+        command.Options.Add(check);
+        command.SetAction(p =>
         {
             Console.WriteLine($"ww {typeof(InfoCommand).Assembly.GetName().Version}, .NET {Environment.Version}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
             if (OpenBlasSpectralBackend.IsAvailable)
@@ -27,8 +33,26 @@ internal static class InfoCommand
                 Console.WriteLine("backend: managed (Math.NET Numerics), because " + OpenBlasSpectralBackend.UnavailableReason);
                 Console.WriteLine("  build the native provider with: dotnet tool restore && dotnet cake --target=Native");
             }
-            return CliErrors.Success;
+            return p.GetValue(check) ? Check() : CliErrors.Success;
         });
         return command;
+    }
+
+    /// <summary>Native against managed on the embedded reference model (the golden tests' model and options).</summary>
+    private static int Check()
+    {
+        if (!OpenBlasSpectralBackend.IsAvailable)
+        {
+            Console.WriteLine("check: skipped, the native provider is not loaded");
+            return CliErrors.Success;
+        }
+        const double limit = 1e-8;
+        using var model = ModelSource.Open(null);
+        var native = new OpenBlasSpectralBackend();
+        var result = BackendAgreement.Compare(model.Reader, native, ManagedSpectralBackend.Instance, new AnalysisOptions { MpFit = true, DetX = true });
+        bool ok = result.MaxRelativeDifference <= limit;
+        Console.WriteLine(FormattableString.Invariant(
+            $"check: {native.Name} vs managed on the embedded reference model: {result.Rows} rows, {result.Values} values, max relative difference {result.MaxRelativeDifference:E2} (limit {limit:E0}, at {result.Worst}): {(ok ? "OK" : "FAILED")}"));
+        return ok ? CliErrors.Success : 1;
     }
 }
