@@ -74,6 +74,10 @@ internal sealed class BenchSuite(string workDir, BenchReport report, Action<stri
         report.Add("gpt2", "serial_floor", floor, "s", "sum of one-thread, cold-cache per-matrix spectra calls (same routes) / cores: LAPACK's own time, no I/O");
         report.Add("gpt2", "ratio_to_serial_floor", dbl.Wall / floor, "x", "analysis wall / serial floor: what reading, fitting and running two layers at once add");
         report.Add("gpt2", "serial_floor_over_machine_limit", floor / limit, "x", "how far LAPACK's tridiagonal and bidiagonal reductions (memory-bound BLAS-2 halves) sit above the DGEMM rate");
+        double parallelFloor = ParallelFloor(model);
+        report.Add("gpt2", "parallel_floor", parallelFloor, "s", "the same matrices' spectra calls alone, in memory, all cores at once: the analysis without reading, fitting or process");
+        report.Add("gpt2", "parallel_floor_over_machine_limit", parallelFloor / limit, "x", "the best ratio_to_machine_limit this machine's LAPACK allows");
+        report.Add("gpt2", "ratio_to_parallel_floor", dbl.Wall / parallelFloor, "x", "analysis wall / parallel floor");
         report.Add("gpt2", "wall_single", sgl.Wall, "s", "--precision single");
         report.Add("gpt2", "process_single", sgl.Process, "s", "whole ww analyze --precision single process");
         report.Add("gpt2", "speedup_vs_reference_single", ReferenceGpt2Seconds / sgl.Process, "x", "target >= 8");
@@ -120,6 +124,53 @@ internal sealed class BenchSuite(string workDir, BenchReport report, Action<stri
                 total += count * best;
             }
             return total / Environment.ProcessorCount;
+        }
+        finally
+        {
+            OpenBlasSpectralBackend.Threads = saved;
+        }
+    }
+
+    /// <summary>
+    /// Wall time of every analyzed matrix's spectra call, all cores at once (one OpenBLAS thread each,
+    /// largest first), on matrices already in memory: three distinct random matrices per shape, used in
+    /// turn, so that caches hold none of them. Best of two runs.
+    /// </summary>
+    private double ParallelFloor(string model)
+    {
+        say("timing the spectra calls alone, all cores at once ...");
+        using var reader = ModelOpener.Open(model);
+        var layers = Analyzer.Describe(reader, new AnalysisOptions());
+        var copies = new Dictionary<(int Rows, int Cols), WeightMatrix[]>();
+        var work = new List<WeightMatrix>();
+        foreach (var l in layers.OrderByDescending(l => (double)Math.Max(l.N, l.M) * l.M * l.M))
+        {
+            var key = (Rows: Math.Max(l.N, l.M), Cols: Math.Min(l.N, l.M));
+            if (!copies.TryGetValue(key, out var set))
+            {
+                set = Enumerable.Range(0, 3).Select(c => new WeightMatrix(key.Rows, key.Cols,
+                    ReferenceModel.Generate((ulong)(key.Rows + key.Cols + (1000 * c)), (long)key.Rows * key.Cols).Select(v => (double)v).ToArray())).ToArray();
+                copies[key] = set;
+            }
+            for (int s = 0; s < l.Kernel.Kh * l.Kernel.Kw; s++)
+            {
+                work.Add(set[work.Count % set.Length]);
+            }
+        }
+        var backend = new OpenBlasSpectralBackend();
+        int saved = OpenBlasSpectralBackend.Threads;
+        OpenBlasSpectralBackend.Threads = 1;
+        try
+        {
+            double best = double.MaxValue;
+            for (int r = 0; r < 2; r++)
+            {
+                var sw = Stopwatch.StartNew();
+                var partitioner = System.Collections.Concurrent.Partitioner.Create(work, System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering);
+                Parallel.ForEach(partitioner, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, m => backend.SingularValues(m));
+                best = Math.Min(best, sw.Elapsed.TotalSeconds);
+            }
+            return best;
         }
         finally
         {
