@@ -18,6 +18,27 @@ public sealed class SingleNodeZooJobSpec
     private static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(4);
 
     [Fact]
+    public void A_new_job_hands_out_no_layer_before_its_minimum_of_workers_is_up()
+    {
+        using var dir = new TempDir();
+        TestZoo.Write(dir.Path);
+        // A one-process cluster has one worker: a job that wants two plans, then waits, analyzing nothing.
+        using var run = WwProcess.Start(null, "zoo", "run", "--store", dir.Path, "--models", "models/", "--results", "results/", "--min-workers", "2");
+        const string waiting = "waiting for 2 workers (1 up)";
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (!run.Stderr.Contains(waiting, StringComparison.Ordinal) && !run.HasExited && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(200);
+        }
+        Assert.True(run.Stderr.Contains(waiting, StringComparison.Ordinal), WwProcess.Tail(run.Stderr));
+        Thread.Sleep(TimeSpan.FromSeconds(3));
+        Assert.False(run.HasExited, WwProcess.Tail(run.Stderr));
+        Assert.Contains(" Analyzing: models 0/", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"layers [1-9]\d*/", run.Stderr);
+        run.Kill();
+    }
+
+    [Fact]
     public void Job_over_a_zoo_with_bad_input_completes_lists_each_failure_and_matches_the_analyzer()
     {
         using var dir = new TempDir();

@@ -49,6 +49,8 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
     private DateTimeOffset _startedAt;
     private double _planningSeconds;
     private double _analysisSeconds;
+    // False until a new job may hand out layers (enough workers are up); see ZooCoordinatorSettings.MinimumWorkers.
+    private bool _dispatchOpen;
 
     /// <summary>Creates the coordinator.</summary>
     public ZooCoordinator(ZooNodeServices services, IActorRef region, ZooCoordinatorSettings settings)
@@ -119,7 +121,7 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
         {
             var record = new ZooJobRecord(submit.Spec, Finished: false);
             _replicator.Tell(Dsl.Update(JobKey, new LWWRegister<ZooJobRecord>(_cluster.SelfUniqueAddress, record), new WriteMajority(TimeSpan.FromSeconds(5)), r => r.WithValue(_cluster.SelfUniqueAddress, record)));
-            Begin(submit.Spec);
+            Begin(submit.Spec, resumed: false);
         }
         Sender.Tell(Status());
     }
@@ -129,14 +131,15 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
         if (!record.Finished && !Running && _spec?.JobId != record.Spec.JobId)
         {
             _log.Information("Resuming job {JobId} on this node", record.Spec.JobId);
-            Begin(record.Spec);
+            Begin(record.Spec, resumed: true);
         }
     }
 
-    private void Begin(ZooJobSpec spec)
+    private void Begin(ZooJobSpec spec, bool resumed)
     {
         _spec = spec;
         _settings = spec.Dispatch ?? _defaults;
+        _dispatchOpen = resumed;
         _phase = JobPhase.Planning;
         _plan = null;
         _book = null;
@@ -196,7 +199,7 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
 
     private void Pump()
     {
-        if (_book is null || _phase != JobPhase.Analyzing)
+        if (_book is null || _phase != JobPhase.Analyzing || !DispatchOpen())
         {
             return;
         }
@@ -208,6 +211,36 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
         {
             StartReports();
         }
+    }
+
+    /// <summary>
+    /// Whether layers may be handed out: at once for a resumed job, once enough workers are up for a new
+    /// one (checked again on every tick). Waiting here rather than through Akka's min-nr-of-members keeps
+    /// the first worker Up alone: with that setting, members joining together were moved Up by two
+    /// transient leaders, the oldest changed among Up members, and the node that handed its singletons
+    /// over stopped its singleton managers for good (seen as a job that never resumed after the real
+    /// oldest was killed).
+    /// </summary>
+    private bool DispatchOpen()
+    {
+        if (_dispatchOpen)
+        {
+            return true;
+        }
+        int up = _cluster.State.Members.Count(m => m.Status == MemberStatus.Up && m.HasRole(Hosting.ZooClusterOptions.WorkerRole));
+        if (up < _settings.MinimumWorkers)
+        {
+            string waiting = $"waiting for {_settings.MinimumWorkers} workers ({up} up)";
+            if (_message != waiting)
+            {
+                _log.Information("Job {JobId}: {Waiting}", _spec?.JobId, waiting);
+                _message = waiting;
+            }
+            return false;
+        }
+        _message = null;
+        _dispatchOpen = true;
+        return true;
     }
 
     private void OnAnalyzed(LayerAnalyzed reply)

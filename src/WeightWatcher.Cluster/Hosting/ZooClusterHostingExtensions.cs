@@ -42,7 +42,7 @@ public static class ZooClusterHostingExtensions
                 SeedNodes = options.SeedAddresses().ToArray(),
                 Roles = roles,
                 SplitBrainResolver = SplitBrainResolverOption.Default,
-                MinimumNumberOfMembersPerRole = new Dictionary<string, int> { [ZooClusterOptions.WorkerRole] = Math.Max(1, options.MinimumWorkers) },
+                // No min-nr-of-members: the coordinator waits for workers itself (ZooCoordinatorSettings.MinimumWorkers).
             })
             .AddSetup(ZooMessageSerializer.Binding());
 

@@ -32,7 +32,7 @@ public sealed record ZooClusterOptions
     /// <summary>How long the membership must be stable before the split-brain resolver downs unreachable nodes.</summary>
     public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Worker members required before shards are allocated (so the first node does not take them all).</summary>
+    /// <summary>Worker members a new job waits for before its layers are handed out (see <see cref="ZooCoordinatorSettings.MinimumWorkers"/>).</summary>
     public int MinimumWorkers { get; init; } = 1;
 
     /// <summary>Dispatch settings of the coordinator.</summary>

@@ -22,7 +22,7 @@ internal sealed class ClusterOptionSet
 
     public Option<string?> Staging { get; } = new("--staging") { Description = "Folder for node-local copies of models held in blob storage (env WW_STAGING)" };
 
-    public Option<int?> MinWorkers { get; } = new("--min-workers") { Description = "Worker members to wait for before layers are handed out (env WW_MIN_WORKERS; default 1). Keep it below the number of workers: sharding stops allocating while fewer are up, so losing one would stall the job" };
+    public Option<int?> MinWorkers { get; } = new("--min-workers") { Description = "Worker members a new job waits for before its layers are handed out, so the first worker does not take them all (env WW_MIN_WORKERS; default 1). A job resumed after its coordinator moved does not wait again" };
 
     public Option<string?> StableAfter { get; } = new("--stable-after") { Description = "How long membership must be stable before the split-brain resolver downs unreachable members, e.g. 5s or 1500ms (env WW_STABLE_AFTER; default 5s)" };
 
@@ -55,7 +55,7 @@ internal sealed class ClusterOptionSet
             MinimumWorkers = p.GetValue(MinWorkers) ?? (int.TryParse(Env("WW_MIN_WORKERS"), out int min) ? min : 1),
             StableAfter = Duration(p.GetValue(StableAfter) ?? Env("WW_STABLE_AFTER") ?? "5s", "--stable-after"),
         };
-        return coordinator is null ? options : options with { Coordinator = coordinator };
+        return options with { Coordinator = (coordinator ?? options.Coordinator) with { MinimumWorkers = Math.Max(1, options.MinimumWorkers) } };
     }
 
     public int ParallelLayers(ParseResult p) =>

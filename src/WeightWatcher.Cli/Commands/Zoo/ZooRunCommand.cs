@@ -73,7 +73,7 @@ internal static class ZooRunCommand
             var clusterOptions = cluster.Bind(p, hostsWorkers: !hasSeeds || p.GetValue(work), settings);
             var spec = new ZooJobSpec(
                 $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}",
-                storeSpec, modelsPrefix ?? "", resultSpec, p.GetValue(results) ?? "results/", p.GetValue(catalog), options, DateTimeOffset.UtcNow, settings);
+                storeSpec, modelsPrefix ?? "", resultSpec, p.GetValue(results) ?? "results/", p.GetValue(catalog), options, DateTimeOffset.UtcNow, clusterOptions.Coordinator);
 
             await using var host = await ZooHost.StartAsync(clusterOptions, cluster.ParallelLayers(p), cluster.StagingFolder(p), cancellation);
             var coordinator = await host.CoordinatorAsync(cancellation);
