@@ -23,9 +23,7 @@ internal sealed class BenchSuite(string workDir, BenchReport report, Action<stri
     {
         say("measuring the DGEMM rate ...");
         int n = 2048;
-        int saved = OpenBlasSpectralBackend.Threads;
-        OpenBlasSpectralBackend.Threads = Environment.ProcessorCount;
-        try
+        double best = WithBlasThreads(Environment.ProcessorCount, () =>
         {
             var a = new double[n * n];
             var rng = new Random(1);
@@ -34,20 +32,9 @@ internal sealed class BenchSuite(string workDir, BenchReport report, Action<stri
                 a[i] = rng.NextDouble() - 0.5;
             }
             var c = new double[n * n];
-            NativeKernels.Dgemm(n, a, a, c);
-            double best = double.MaxValue;
-            for (int r = 0; r < 3; r++)
-            {
-                var sw = Stopwatch.StartNew();
-                NativeKernels.Dgemm(n, a, a, c);
-                best = Math.Min(best, sw.Elapsed.TotalSeconds);
-            }
-            report.Add("machine", "dgemm_gflops", 2.0 * n * n * n / best / 1e9, "GFLOP/s", $"{n}x{n} DGEMM, {Environment.ProcessorCount} OpenBLAS threads, best of 3");
-        }
-        finally
-        {
-            OpenBlasSpectralBackend.Threads = saved;
-        }
+            return Best(() => NativeKernels.Dgemm(n, a, a, c));
+        });
+        report.Add("machine", "dgemm_gflops", 2.0 * n * n * n / best / 1e9, "GFLOP/s", $"{n}x{n} DGEMM, {Environment.ProcessorCount} OpenBLAS threads, best of 3");
     }
 
     public void Gpt2()
@@ -102,17 +89,14 @@ internal sealed class BenchSuite(string workDir, BenchReport report, Action<stri
             .Select(g => (g.Key.Rows, g.Key.Cols, Count: g.Sum(l => l.Kernel.Kh * l.Kernel.Kw)))
             .ToList();
         var backend = new OpenBlasSpectralBackend(precision);
-        int saved = OpenBlasSpectralBackend.Threads;
-        OpenBlasSpectralBackend.Threads = 1;
-        try
+        return WithBlasThreads(1, () =>
         {
             // In an analysis every matrix is new to the caches: evict them (64 MB written) before each call.
             var evict = new double[8 << 20];
             double total = 0;
             foreach (var (rows, cols, count) in shapes)
             {
-                var values = ReferenceModel.Generate((ulong)(rows + cols), (long)rows * cols).Select(v => (double)v).ToArray();
-                var matrix = new WeightMatrix(rows, cols, values);
+                var matrix = RandomMatrix(rows, cols, (ulong)(rows + cols));
                 double best = double.MaxValue;
                 for (int r = 0; r < 3; r++)
                 {
@@ -124,11 +108,7 @@ internal sealed class BenchSuite(string workDir, BenchReport report, Action<stri
                 total += count * best;
             }
             return total / Environment.ProcessorCount;
-        }
-        finally
-        {
-            OpenBlasSpectralBackend.Threads = saved;
-        }
+        });
     }
 
     /// <summary>
@@ -148,8 +128,7 @@ internal sealed class BenchSuite(string workDir, BenchReport report, Action<stri
             var key = (Rows: Math.Max(l.N, l.M), Cols: Math.Min(l.N, l.M));
             if (!copies.TryGetValue(key, out var set))
             {
-                set = Enumerable.Range(0, 3).Select(c => new WeightMatrix(key.Rows, key.Cols,
-                    ReferenceModel.Generate((ulong)(key.Rows + key.Cols + (1000 * c)), (long)key.Rows * key.Cols).Select(v => (double)v).ToArray())).ToArray();
+                set = Enumerable.Range(0, 3).Select(c => RandomMatrix(key.Rows, key.Cols, (ulong)(key.Rows + key.Cols + (1000 * c)))).ToArray();
                 copies[key] = set;
             }
             for (int s = 0; s < l.Kernel.Kh * l.Kernel.Kw; s++)
@@ -158,24 +137,11 @@ internal sealed class BenchSuite(string workDir, BenchReport report, Action<stri
             }
         }
         var backend = new OpenBlasSpectralBackend();
-        int saved = OpenBlasSpectralBackend.Threads;
-        OpenBlasSpectralBackend.Threads = 1;
-        try
+        return WithBlasThreads(1, () => Best(() =>
         {
-            double best = double.MaxValue;
-            for (int r = 0; r < 2; r++)
-            {
-                var sw = Stopwatch.StartNew();
-                var partitioner = System.Collections.Concurrent.Partitioner.Create(work, System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering);
-                Parallel.ForEach(partitioner, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, m => backend.SingularValues(m));
-                best = Math.Min(best, sw.Elapsed.TotalSeconds);
-            }
-            return best;
-        }
-        finally
-        {
-            OpenBlasSpectralBackend.Threads = saved;
-        }
+            var partitioner = System.Collections.Concurrent.Partitioner.Create(work, System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering);
+            Parallel.ForEach(partitioner, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, m => backend.SingularValues(m));
+        }, repeats: 2, warmUp: false));
     }
 
     public void Policy()
@@ -183,22 +149,12 @@ internal sealed class BenchSuite(string workDir, BenchReport report, Action<stri
         string model = Path.Combine(workDir, "gpt2-small.safetensors");
         say("comparing parallelism policies on the GPT-2 shape ...");
         var backend = new OpenBlasSpectralBackend();
-        int saved = OpenBlasSpectralBackend.Threads;
-        try
-        {
-            using var reader = ModelOpener.Open(model);
-            OpenBlasSpectralBackend.Threads = 1;
-            double layerParallel = new Analyzer(backend, Environment.ProcessorCount).Analyze(reader, new AnalysisOptions()).Timings.Wall;
-            OpenBlasSpectralBackend.Threads = Environment.ProcessorCount;
-            double blasParallel = new Analyzer(backend, 1).Analyze(reader, new AnalysisOptions()).Timings.Wall;
-            report.Add("policy", "layer_parallel", layerParallel, "s", $"{Environment.ProcessorCount} layers at once, 1 OpenBLAS thread each (the chosen policy)");
-            report.Add("policy", "blas_parallel", blasParallel, "s", $"1 layer at a time, {Environment.ProcessorCount} OpenBLAS threads");
-            report.Add("policy", "blas_over_layer", blasParallel / layerParallel, "x", "> 1 means the chosen policy is faster");
-        }
-        finally
-        {
-            OpenBlasSpectralBackend.Threads = saved;
-        }
+        using var reader = ModelOpener.Open(model);
+        double layerParallel = WithBlasThreads(1, () => new Analyzer(backend, Environment.ProcessorCount).Analyze(reader, new AnalysisOptions()).Timings.Wall);
+        double blasParallel = WithBlasThreads(Environment.ProcessorCount, () => new Analyzer(backend, 1).Analyze(reader, new AnalysisOptions()).Timings.Wall);
+        report.Add("policy", "layer_parallel", layerParallel, "s", $"{Environment.ProcessorCount} layers at once, 1 OpenBLAS thread each (the chosen policy)");
+        report.Add("policy", "blas_parallel", blasParallel, "s", $"1 layer at a time, {Environment.ProcessorCount} OpenBLAS threads");
+        report.Add("policy", "blas_over_layer", blasParallel / layerParallel, "x", "> 1 means the chosen policy is faster");
     }
 
     public void Conv()
@@ -235,12 +191,9 @@ internal sealed class BenchSuite(string workDir, BenchReport report, Action<stri
     {
         const int rows = 3072, cols = 768;
         say($"per-matrix spectra of a {rows}x{cols} matrix ...");
-        var values = ReferenceModel.Generate(7, (long)rows * cols).Select(v => (double)v).ToArray();
-        var m = new WeightMatrix(rows, cols, values);
+        var m = RandomMatrix(rows, cols, 7);
         var backend = new OpenBlasSpectralBackend();
-        int saved = OpenBlasSpectralBackend.Threads;
-        OpenBlasSpectralBackend.Threads = 1;
-        try
+        WithBlasThreads(1, () =>
         {
             double ours = Best(() => backend.SingularValues(m));
             double bareGram = Best(() => NativeKernels.GramEigenvalues(m));
@@ -253,6 +206,17 @@ internal sealed class BenchSuite(string workDir, BenchReport report, Action<stri
             report.Add("spectra", "ours_vs_dgesdd", bareSvd / ours, "x", "> 1: the Gram route is faster than dgesdd");
             report.Add("spectra", "managed", managed, "s", "Math.NET managed SVD");
             report.Add("spectra", "native_over_managed", managed / ours, "x", "target >= 10");
+        });
+    }
+
+    /// <summary>Runs <paramref name="body"/> with OpenBLAS at <paramref name="threads"/> threads per call, then restores the setting.</summary>
+    private static T WithBlasThreads<T>(int threads, Func<T> body)
+    {
+        int saved = OpenBlasSpectralBackend.Threads;
+        OpenBlasSpectralBackend.Threads = threads;
+        try
+        {
+            return body();
         }
         finally
         {
@@ -260,9 +224,22 @@ internal sealed class BenchSuite(string workDir, BenchReport report, Action<stri
         }
     }
 
-    private static double Best(Action action, int repeats = 3)
+    private static void WithBlasThreads(int threads, Action body) => WithBlasThreads(threads, () =>
     {
-        action();
+        body();
+        return 0;
+    });
+
+    /// <summary>A deterministic rows x cols matrix of the reference model's weight distribution.</summary>
+    private static WeightMatrix RandomMatrix(int rows, int cols, ulong seed) =>
+        new(rows, cols, ReferenceModel.Generate(seed, (long)rows * cols).Select(v => (double)v).ToArray());
+
+    private static double Best(Action action, int repeats = 3, bool warmUp = true)
+    {
+        if (warmUp)
+        {
+            action();
+        }
         double best = double.MaxValue;
         for (int r = 0; r < repeats; r++)
         {
