@@ -108,7 +108,7 @@ public sealed class KerasH5Reader : IModelReader
                 4 => LayerType.Conv2D,
                 _ => LayerType.Unknown,
             };
-        return new LayerCandidate(id, layer.Name, layer.LongName, type, weight, ConvLayout.First);
+        return new LayerCandidate(id, layer.Name, layer.LongName, type, weight, ConvLayout.First, layer.ClassName);
     }
 
     /// <inheritdoc />

@@ -243,7 +243,7 @@ public sealed class TfJsReader : IModelReader
                 }
             }
         }
-        return layers.Select((l, i) => new LayerCandidate(i, l.Name, l.Name, l.Type, firstWeight[i], ConvLayout.First)).ToList();
+        return layers.Select((l, i) => new LayerCandidate(i, l.Name, l.Name, l.Type, firstWeight[i], ConvLayout.First, l.ClassName)).ToList();
     }
 
     /// <inheritdoc />
