@@ -21,9 +21,7 @@ internal static class SkipReport
         string counts = SkippedLayer.CountsByReason(skipped);
         if (analyzedLayers == 0 && failedLayers == 0)
         {
-            string why = reader.Tensors.Count == 0 ? "the model holds no tensors"
-                : skipped.Count == 0 ? $"none of its {reader.Tensors.Count} tensors is a layer weight"
-                : $"all {skipped.Count} layers with weights were skipped ({counts})";
+            string why = SkippedLayer.WhyNothingToAnalyze(reader.Tensors.Count, skipped);
             Log.Debug("Nothing to analyze in {Model}: {Reason}", reader.ModelPath, why);
             Console.Error.WriteLine($"error: {reader.ModelPath}: no layer to analyze: {why}");
             return CliErrors.NothingToAnalyze;

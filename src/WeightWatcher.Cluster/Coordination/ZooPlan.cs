@@ -14,6 +14,8 @@ public sealed record PlannedLayer(string Key, int LayerId, string Name, IReadOnl
 /// <param name="Format">Format detected from content.</param>
 /// <param name="Catalog">Its catalog row, if any.</param>
 /// <param name="Layers">Layers to analyze, in id order.</param>
+/// <param name="SkippedLayers">Layers with weights that are not analyzed (other ranks, classes, filters ...).</param>
+/// <param name="Skipped">Those layers counted by reason, e.g. <c>19 1-D weights (biases, norm scales)</c>; empty when none.</param>
 public sealed record PlannedModel(
     string Name,
     ModelReference Reference,
@@ -21,7 +23,9 @@ public sealed record PlannedModel(
     IReadOnlyDictionary<string, string> FileHashes,
     string Format,
     CatalogEntry? Catalog,
-    IReadOnlyList<PlannedLayer> Layers);
+    IReadOnlyList<PlannedLayer> Layers,
+    int SkippedLayers = 0,
+    string Skipped = "");
 
 /// <summary>Something of the zoo that could not be analyzed, and why (model-level when <paramref name="Layer"/> is null).</summary>
 public sealed record ZooFailure(string Model, string? Layer, string Reason);

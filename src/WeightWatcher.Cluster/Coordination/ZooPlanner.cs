@@ -4,6 +4,7 @@ using WeightWatcher.Cluster.Results;
 using WeightWatcher.Cluster.Workers;
 using WeightWatcher.Core.Analysis;
 using WeightWatcher.Core.Formats;
+using WeightWatcher.Core.Layers;
 using WeightWatcher.Core.Regression;
 using WeightWatcher.Storage;
 
@@ -108,8 +109,14 @@ public sealed class ZooPlanner
                 ZooEngine.LayerKey(options, contentHash, g.Key), g.Key, g.First().Name,
                 ranged ? [StoreRange(root, local, g.First().Tensor)] : null))
             .ToList();
+        var skipped = LayerEnumerator.EnumerateSkipped(lease.Reader, options);
+        if (layers.Count == 0)
+        {
+            // A model that yields no row is reported, never dropped without a word.
+            throw new ModelFormatException(root, null, "no layer to analyze: " + SkippedLayer.WhyNothingToAnalyze(lease.Reader.Tensors.Count, skipped));
+        }
         var reference = new ModelReference(root, files.Select(f => new StoredFile(f.Path, f.Length, f.Version)).ToList());
-        return new PlannedModel(name, reference, contentHash, fileHashes, lease.Reader.FormatName, entry, layers);
+        return new PlannedModel(name, reference, contentHash, fileHashes, lease.Reader.FormatName, entry, layers, skipped.Count, SkippedLayer.CountsByReason(skipped));
     }
 
     /// <summary>Where a tensor of a locally staged model lies in the store: its file's store path and byte range.</summary>

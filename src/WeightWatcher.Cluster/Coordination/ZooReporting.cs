@@ -85,11 +85,11 @@ public static class ZooReporting
             analyzedTotal += analyzed;
             cachedTotal += cached;
             failedTotal += failed;
-            rowsByModel.Add(new ZooLayerRows(model.Name, rows, failed));
+            rowsByModel.Add(new ZooLayerRows(model.Name, rows, failed) { SkippedLayers = model.SkippedLayers });
             manifestModels.Add(new ManifestModel(
                 model.Name, model.Reference.Root, model.Format, model.ContentHash,
                 model.Reference.Files.Select(f => new ManifestFile(f.Path, f.Length, f.Version, model.FileHashes[f.Path])).ToList(),
-                model.Catalog?.Series, model.Catalog?.Accuracy, model.Layers.Count, analyzed, cached, failed));
+                model.Catalog?.Series, model.Catalog?.Accuracy, model.Layers.Count, analyzed, cached, failed, model.SkippedLayers, model.Skipped));
         }
 
         var files = ZooReport.Build(new ZooReportInput(rowsByModel, plan.Catalog, LayerTable.AnalyzeColumns(spec.Options)));

@@ -85,4 +85,13 @@ public sealed record SkippedLayer(LayerInfo Layer, LayerSkip Reason)
         .OrderByDescending(g => g.Count())
         .ThenBy(g => g.Key)
         .Select(g => $"{g.Count()} {LayerSkip.Label(g.Key)}"));
+
+    /// <summary>
+    /// Why a model with <paramref name="tensorCount"/> tensors yields no layer to analyze, given its
+    /// <paramref name="skipped"/> layers, e.g. <c>all 3 layers with weights were skipped (3 below min_evals)</c>.
+    /// </summary>
+    public static string WhyNothingToAnalyze(int tensorCount, IReadOnlyList<SkippedLayer> skipped) =>
+        tensorCount == 0 ? "the model holds no tensors"
+        : skipped.Count == 0 ? $"none of its {tensorCount} tensors is a layer weight"
+        : $"all {skipped.Count} layers with weights were skipped ({CountsByReason(skipped)})";
 }
