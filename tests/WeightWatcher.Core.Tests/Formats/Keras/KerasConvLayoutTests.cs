@@ -146,6 +146,26 @@ public sealed class KerasConvLayoutTests
     }
 
     [Fact]
+    public void Every_attribute_encoding_h5py_writes_for_Keras_reads()
+    {
+        // Written by h5py (make_fixtures.py): vlen-str layer and weight names, an empty float64
+        // weight_names, a null-dataspace weight_names, a 1x1 Conv2D and a depthwise kernel.
+        using var reader = ModelOpener.Open(KerasH5BoundedAllocationTests.Fixture("keras2_h5py_encodings.h5"));
+        var all = LayerEnumerator.EnumerateAll(reader);
+        Assert.Equal(["input_1", "pointwise", "re_lu", "depthwise", "dense"], all.Select(l => l.Name));
+        Assert.All(new[] { all[0], all[2] }, l => Assert.Equal(SkipKind.NoWeights, l.Skip?.Kind));
+        var analyzed = Analyzer.Describe(reader, new AnalysisOptions { MinEvals = 1 });
+        Assert.Equal(
+            [("pointwise", 24, 8, 1, 8), ("depthwise", 24, 1, 9, 9), ("dense", 24, 10, 1, 10)],
+            analyzed.Select(l => (l.Name, l.N, l.M, l.Rf, l.NumEvals)));
+        Assert.Empty(LayerEnumerator.EnumerateSkipped(reader, new AnalysisOptions { MinEvals = 1 }));
+        // With the default min_evals of 10, M·rf = 8 and 9 leave out the pointwise and depthwise kernels.
+        Assert.Equal(
+            [("pointwise", SkipKind.BelowMinEvals), ("depthwise", SkipKind.BelowMinEvals)],
+            LayerEnumerator.EnumerateSkipped(reader, new AnalysisOptions()).Select(s => (s.Layer.Name, s.Reason.Kind)));
+    }
+
+    [Fact]
     public void Every_kernel_has_the_eigenvalues_of_its_pytorch_layout_twin()
     {
         using var dir = new TempDir();
