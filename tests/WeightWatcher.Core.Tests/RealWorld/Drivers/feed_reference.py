@@ -25,7 +25,8 @@ Routes, exactly as a user of the reference would take them:
   PyTorch layout: Dense (in, out) -> (out, in); Conv2D (kh, kw, in, out) -> (out, in, kh, kw);
   DepthwiseConv2D (kh, kw, in, mult) -> (in, mult, kh, kw); keyed '<manifest weight name>.weight'.
   <job>.tensors.csv lists each kernel with its original and passed shapes.
-- TF.js graph models: every manifest weight, dequantized, in its stored shape and manifest order.
+- TF.js graph models: every manifest weight but 0-d ones, dequantized, in its stored shape and manifest
+  order, keyed '<name>.weight' (no manifest name ends in '.weight').
 """
 import collections
 import csv
@@ -143,8 +144,10 @@ def read_tfjs_layers(folder, job, out_dir):
 
 
 def read_tfjs_graph(folder):
+    # 0-d weights (scalar constants) are left out: the reference's state-dict typing takes len() of every
+    # tensor and fails on a 0-d one. No row is lost: a scalar is never analysed.
     _, weights = tfjs_weights(folder)
-    return with_weight_suffix(collections.OrderedDict((k, torch.from_numpy(v.copy())) for k, (v, _) in weights.items()))
+    return collections.OrderedDict((k + '.weight', torch.from_numpy(v.copy())) for k, (v, _) in weights.items() if v.ndim > 0)
 
 
 def fmt(shape):
