@@ -42,15 +42,29 @@ public static class RealFiles
         "burn-complex_nested.safetensors" or "burn-multi_layer.safetensors" or "burn-complex_nested.pt"
             or "minilm-l6-layer0.gguf" or "carex_15_data.npz" or "stable-Z1-pdf-sample-data.npy" => Committed(key),
         "resnet20-12fca82f.th" or "resnet32-d509ac18.th" or "resnet44-014dd654.th" or "resnet56-4bfd9763.th"
-            or "resnet20-statedict.pt" or "resnet20.safetensors" => SharedFolder.Require(Path.Combine("zoo", "cifar10-resnet", key)),
-        "str_ww_model.h5" or "trainedResnet_20201214_1120.h5" or "trainedResnet_20201216_945.h5" => SharedFolder.Require(Path.Combine("realworld", "keras", key)),
-        "conv_layouts.safetensors" or "str_ww_model.tf_layout.safetensors" => SharedFolder.Require(Path.Combine("realworld", "layouts", key)),
+            or "resnet20-statedict.pt" or "resnet20.safetensors" => Shared(Path.Combine("zoo", "cifar10-resnet", key)),
+        "str_ww_model.h5" or "trainedResnet_20201214_1120.h5" or "trainedResnet_20201216_945.h5" => Shared(Path.Combine("realworld", "keras", key)),
+        "conv_layouts.safetensors" or "str_ww_model.tf_layout.safetensors" => Shared(Path.Combine("realworld", "layouts", key)),
         "resnet18.onnx" => OnnxZooModels.ResNet18Path,
         "all-minilm-l6-v2.onnx" => MiniLM.Value,
         "snowflake-arctic-embed-xs.onnx" => ArcticXs.Value,
         "nsfwjs-mobilenet_v2" or "nsfwjs-mobilenet_v2_mid" or "nsfwjs-inception_v3" => NsfwjsModel(key["nsfwjs-".Length..]),
         _ => throw new ArgumentException($"unknown real file '{key}'", nameof(key)),
     };
+
+    /// <summary>
+    /// A file of ../shared: skips the test with the reason where the folder is absent, as
+    /// <see cref="SharedFolder.Require"/> does, but fails under CI=true, where it must be present.
+    /// </summary>
+    public static string Shared(string relative)
+    {
+        string? root = SharedFolder.Path;
+        if (InCi && (root is null || !(File.Exists(Path.Combine(root, relative)) || Directory.Exists(Path.Combine(root, relative)))))
+        {
+            Assert.Fail($"../shared/{relative} is missing under CI=true (shared folder: {root ?? "not found"})");
+        }
+        return SharedFolder.Require(relative);
+    }
 
     /// <summary>A committed file of RealWorld/Data (copied beside the test assembly).</summary>
     public static string Committed(string name) => Existing(Path.Combine(AppContext.BaseDirectory, "RealWorld", "Data", name));

@@ -1,6 +1,5 @@
 using WeightWatcher.Core.Analysis;
 using WeightWatcher.Core.Formats;
-using WeightWatcher.Core.Tests.Support;
 
 namespace WeightWatcher.Core.Tests.RealWorld;
 
@@ -52,17 +51,17 @@ public sealed class ReferenceParityTests(ITestOutputHelper output)
     [InlineData("layouts/str_ww_model.tf_layout")]
     public void Analysis_matches_the_shared_realworld_csv(string csv)
     {
-        string reference = SharedFolder.Require(Path.Combine("realworld", csv + ".reference.csv"));
+        string reference = RealFiles.Shared(Path.Combine("realworld", csv + ".reference.csv"));
         if (csv.StartsWith("keras/", StringComparison.Ordinal))
         {
             // Keras route (kernels sliced kernel-first) against the state-dict CSV of converted kernels: rows
             // 'model_weights/<layer>/<layer>/kernel:0' are our layers '<layer>'; N/M swaps from the shapes.
-            var matching = KerasMatching(SharedFolder.Require(Path.Combine("realworld", csv + ".tensors.csv")), n => n.Split('/')[1]);
-            Compare(csv, SharedFolder.Require(Path.Combine("realworld", csv + ".h5")), reference, new AnalysisOptions(), matching);
+            var matching = KerasMatching(RealFiles.Shared(Path.Combine("realworld", csv + ".tensors.csv")), n => n.Split('/')[1]);
+            Compare(csv, RealFiles.Shared(Path.Combine("realworld", csv + ".h5")), reference, new AnalysisOptions(), matching);
             return;
         }
         bool minEvals1 = csv.EndsWith(".min_evals_1", StringComparison.Ordinal);
-        string model = SharedFolder.Require(Path.Combine("realworld", (minEvals1 ? csv[..^".min_evals_1".Length] : csv) + ".safetensors"));
+        string model = RealFiles.Shared(Path.Combine("realworld", (minEvals1 ? csv[..^".min_evals_1".Length] : csv) + ".safetensors"));
         Compare(csv, model, reference, minEvals1 ? new AnalysisOptions { MinEvals = 1 } : new AnalysisOptions(), ReferenceMatching.ByName);
     }
 
