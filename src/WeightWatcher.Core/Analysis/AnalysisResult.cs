@@ -32,7 +32,11 @@ public sealed record AnalysisResult(
 /// <param name="Layer">The layer.</param>
 /// <param name="Evals">Eigenvalues, ascending (conv-scaled when conv2d_norm is on).</param>
 /// <param name="Tail">The power-law fit of those eigenvalues.</param>
-public sealed record EsdResult(LayerInfo Layer, double[] Evals, TailFit Tail);
+public sealed record EsdResult(LayerInfo Layer, double[] Evals, TailFit Tail)
+{
+    /// <summary>The layer's full row (norms, and the MP fit and randomized ESD when the options asked for them).</summary>
+    public LayerResult? Row { get; init; }
+}
 
 /// <summary>Progress of an analysis: rows finished so far out of the total.</summary>
 /// <param name="Done">Layers finished (analyzed or failed).</param>

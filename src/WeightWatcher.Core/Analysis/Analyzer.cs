@@ -100,7 +100,8 @@ public sealed class Analyzer
     /// One layer's ESD (pooled) and its fit. <paramref name="layer"/> is an id or a name; any
     /// analyzable layer qualifies, whatever the eigenvalue-count filters say. Unlike the reference's
     /// <c>get_ESD</c> (which ignores <c>conv2d_norm</c>, quirk Q14), the eigenvalues are those that
-    /// <see cref="Analyze"/> fits, so the two always agree.
+    /// <see cref="Analyze"/> fits, so the two always agree. The MP fit and the randomized ESD are computed
+    /// only when <paramref name="options"/> ask for them (for the figures' overlays).
     /// </summary>
     public EsdResult GetEsd(IModelReader model, string layer, AnalysisOptions options)
     {
@@ -113,8 +114,8 @@ public sealed class Analyzer
             throw new ModelFormatException(model.ModelPath, match.Tensor.Name, $"layer '{match.Name}' is not analyzable ({Shape(match)})");
         }
         var pooled = match with { SliceId = null };
-        var row = AnalyzeTensor(model, [pooled], options with { MpFit = false, Randomize = false, DetX = false }, new StageClock())[0];
-        return new EsdResult(match, row.Spectrum.Evals, row.Tail);
+        var row = AnalyzeTensor(model, [pooled], options with { DetX = false }, new StageClock())[0];
+        return new EsdResult(match, row.Spectrum.Evals, row.Tail) { Row = row };
     }
 
     private List<LayerResult> AnalyzeTensor(IModelReader model, List<LayerInfo> rows, AnalysisOptions options, StageClock clock)
@@ -183,7 +184,10 @@ public sealed class Analyzer
             RandomizationMetrics.JensenShannonDistance(evals, single),
             maxSingle / maxActual,
             maxActual - maxSingle,
-            MarchenkoPasturFit.Fit(randomEsd, layer.Q, layer.M));
+            MarchenkoPasturFit.Fit(randomEsd, layer.Q, layer.M))
+        {
+            Evals = randomEsd,
+        };
     }
 
     private static string Shape(LayerInfo l) => $"{Tensors.DTypes.DisplayName(l.Tensor.DType)} {l.Tensor.ShapeText}";

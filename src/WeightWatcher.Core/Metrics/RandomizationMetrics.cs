@@ -10,6 +10,9 @@ namespace WeightWatcher.Core.Metrics;
 /// <param name="RandomMp">MP fit of the random ESD (the <c>rand_*</c> columns).</param>
 public sealed record RandomizationMetrics(double MaxRandEval, double RandDistance, double WwSoftrank, double WwMaxdist, MpFitResult RandomMp)
 {
+    /// <summary>The random ESD itself (ascending; every replica's eigenvalues), for the randomized-ESD figure.</summary>
+    public double[] Evals { get; init; } = [];
+
     /// <summary>
     /// Jensen-Shannon distance (natural log) between two equally long non-negative vectors, each
     /// normalized to sum 1 (scipy's <c>entropy(p, m)</c> normalization).
