@@ -49,6 +49,33 @@ public sealed class LayerResultCache
     public Task PutAsync(string key, CachedLayer layer, CancellationToken cancellation = default) =>
         _store.WriteAsync(_layout.CacheEntry(key), JsonSerializer.SerializeToUtf8Bytes(layer, ZooMessageSerializer.Json), cancellation);
 
+    /// <summary>Stores the spectra of <paramref name="key"/> (written before its result, so a cached result implies them).</summary>
+    public Task PutSpectraAsync(string key, IReadOnlyList<WeightWatcher.Reports.Esd.StoredSpectrum> spectra, CancellationToken cancellation = default) =>
+        _store.WriteAsync(_layout.EsdEntry(key), WeightWatcher.Reports.Esd.StoredSpectra.Encode(spectra), cancellation);
+
+    /// <summary>
+    /// The stored spectra of <paramref name="key"/>, or null when absent (results cached before spectra
+    /// were kept) or unreadable: the report then shows the layer without figures.
+    /// </summary>
+    public async Task<IReadOnlyList<WeightWatcher.Reports.Esd.StoredSpectrum>?> TryGetSpectraAsync(string key, CancellationToken cancellation = default)
+    {
+        string path = _layout.EsdEntry(key);
+        try
+        {
+            if (await _store.GetAsync(path, cancellation).ConfigureAwait(false) is not { } entry)
+            {
+                return null;
+            }
+            var bytes = new byte[entry.Length];
+            int read = await _store.ReadRangeAsync(path, 0, bytes, cancellation).ConfigureAwait(false);
+            return WeightWatcher.Reports.Esd.StoredSpectra.Decode(bytes.AsSpan(0, read));
+        }
+        catch (Exception e) when (e is StoreException or FormatException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Every key in the cache, from one listing (no per-key requests).</summary>
     public async Task<HashSet<string>> ListKeysAsync(CancellationToken cancellation = default)
     {

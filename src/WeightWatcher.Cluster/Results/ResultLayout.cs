@@ -27,6 +27,12 @@ public sealed class ResultLayout
             ? Path.GetFileNameWithoutExtension(path)
             : null;
 
+    /// <summary>
+    /// The spectra of one layer (eigenvalues, random eigenvalues), beside its cached result and under the
+    /// same key, so reports draw ESD figures without re-reading models (<c>StoredSpectra</c> format).
+    /// </summary>
+    public string EsdEntry(string key) => $"{Prefix}esd/{key[..2]}/{key}.esd";
+
     /// <summary>A report file (layers.csv, models.csv, ...).</summary>
     public string Report(string name) => Prefix + name;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using WeightWatcher.Cluster.Protocol;
 using WeightWatcher.Core.Analysis;
 using WeightWatcher.Core.Formats;
+using WeightWatcher.Reports.Esd;
 using WeightWatcher.Storage;
 
 namespace WeightWatcher.Cluster.Workers;
@@ -35,7 +36,9 @@ public static class LayerTask
                 try
                 {
                     // The analysis is CPU-bound: off the actor threads, one per admitted slot.
-                    result = await Task.Run(() => Analyze(services, local, task), cancellation).ConfigureAwait(false);
+                    var (analyzed, spectra) = await Task.Run(() => Analyze(services, local, task), cancellation).ConfigureAwait(false);
+                    await cache.PutSpectraAsync(task.LayerKey, spectra, cancellation).ConfigureAwait(false);
+                    result = analyzed;
                 }
                 catch (Exception e) when (e is ModelFormatException or LayerAnalysisException)
                 {
@@ -65,7 +68,7 @@ public static class LayerTask
             ? new LayerAnalyzed(task.LayerKey, task.JobId, node, result, seconds)
             : new LayerFailed(task.LayerKey, task.JobId, node, result.Failure, Permanent: true);
 
-    private static CachedLayer Analyze(ZooNodeServices services, string localPath, AnalyzeLayer task)
+    private static (CachedLayer Result, IReadOnlyList<StoredSpectrum> Spectra) Analyze(ZooNodeServices services, string localPath, AnalyzeLayer task)
     {
         using var lease = services.Readers.Acquire(localPath);
         var results = services.Analyzer.AnalyzeLayer(lease.Reader, task.LayerId, task.Options);
@@ -73,6 +76,7 @@ public static class LayerTask
         var rows = results
             .Select(r => (IReadOnlyDictionary<string, object?>)columns.ToDictionary(c => c, c => LayerTable.Value(r, c), StringComparer.Ordinal))
             .ToList();
-        return new CachedLayer(rows, null);
+        var spectra = results.Select(r => new StoredSpectrum(r.Layer.LayerId, r.Layer.SliceId, r.Spectrum.Evals, r.Random?.Evals ?? [])).ToList();
+        return (new CachedLayer(rows, null), spectra);
     }
 }
