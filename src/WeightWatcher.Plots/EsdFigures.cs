@@ -17,20 +17,20 @@ public static class EsdFigures
     /// <summary>The names of the five views drawn for every layer.</summary>
     public static readonly IReadOnlyList<string> Views = ["esd", "esd2", "esd3", "esd4", "esd5"];
 
-    /// <summary>Every figure of <paramref name="layer"/>.</summary>
-    public static IReadOnlyList<FigureImage> All(EsdFigureInput layer)
+    /// <summary>Every figure of <paramref name="layer"/>, as PNG (and SVG when <paramref name="svg"/>).</summary>
+    public static IReadOnlyList<FigureImage> All(EsdFigureInput layer, bool svg = true)
     {
         ArgumentNullException.ThrowIfNull(layer);
         var scan = PowerLawScan.Curves(layer.Evals, include: layer.Fit.Succeeded ? layer.Fit.Xmin : null);
-        var figures = new List<FigureImage> { LogLog(layer), Linear(layer), Log10(layer), Scan(layer, scan, d: true), Scan(layer, scan, d: false) };
+        var figures = new List<FigureImage> { LogLog(layer, svg), Linear(layer, svg), Log10(layer, svg), Scan(layer, scan, true, svg), Scan(layer, scan, false, svg) };
         if (layer.Mp is { SigmaMp: > 0 } mp)
         {
-            figures.Add(MarchenkoPastur(layer, mp));
+            figures.Add(MarchenkoPastur(layer, mp, svg));
         }
         if (layer.RandomEvals.Length > 0)
         {
-            figures.Add(Random(layer, log: false));
-            figures.Add(Random(layer, log: true));
+            figures.Add(Random(layer, false, svg));
+            figures.Add(Random(layer, true, svg));
         }
         return figures;
     }
@@ -42,7 +42,7 @@ public static class EsdFigures
         return layer.Evals.Where(v => v > floor).ToArray();
     }
 
-    private static FigureImage LogLog(EsdFigureInput layer)
+    private static FigureImage LogLog(EsdFigureInput layer, bool svg)
     {
         var fit = layer.Fit;
         string title = $"Log-Log ESD for {layer.LayerName}\n" + (fit.Succeeded
@@ -80,10 +80,10 @@ public static class EsdFigures
         LogAxis(plot.Axes.Bottom);
         LogAxis(plot.Axes.Left);
         Legend(plot);
-        return Render(plot, "esd", $"log-log ESD of layer {layer.LayerId} {layer.LayerName} with the power-law fit");
+        return Render(plot, "esd", $"log-log ESD of layer {layer.LayerId} {layer.LayerName} with the power-law fit", svg);
     }
 
-    private static FigureImage Linear(EsdFigureInput layer)
+    private static FigureImage Linear(EsdFigureInput layer, bool svg)
     {
         var plot = New($"Lin-Lin ESD for {layer.LayerName}", "λ", "density");
         var (edges, density) = DensityHistogram.Linear(Plotted(layer), 100);
@@ -93,10 +93,10 @@ public static class EsdFigures
             VLine(plot, layer.Fit.Xmin, Red, "λ_xmin");
         }
         Legend(plot);
-        return Render(plot, "esd2", $"linear ESD histogram of layer {layer.LayerId} {layer.LayerName}");
+        return Render(plot, "esd2", $"linear ESD histogram of layer {layer.LayerId} {layer.LayerName}", svg);
     }
 
-    private static FigureImage Log10(EsdFigureInput layer)
+    private static FigureImage Log10(EsdFigureInput layer, bool svg)
     {
         var plot = New($"Log-Lin ESD for {layer.LayerName}", "log10 λ", "density");
         var logs = Plotted(layer).Where(v => v > 0).Select(Math.Log10).ToArray();
@@ -108,10 +108,10 @@ public static class EsdFigures
             VLine(plot, Math.Log10(layer.Fit.Xmax ?? layer.Evals[^1]), Orange, "λ_xmax");
         }
         Legend(plot);
-        return Render(plot, "esd3", $"log10 ESD histogram of layer {layer.LayerId} {layer.LayerName}");
+        return Render(plot, "esd3", $"log10 ESD histogram of layer {layer.LayerId} {layer.LayerName}", svg);
     }
 
-    private static FigureImage Scan(EsdFigureInput layer, IReadOnlyList<ScanPoint> scan, bool d)
+    private static FigureImage Scan(EsdFigureInput layer, IReadOnlyList<ScanPoint> scan, bool d, bool svg)
     {
         string metric = d ? "D_KS" : "α";
         string xmin = layer.Fit.Succeeded ? G3(layer.Fit.Xmin) : "failed";
@@ -124,10 +124,10 @@ public static class EsdFigures
             VLine(plot, layer.Fit.Xmin, Red, "λ_xmin");
         }
         Legend(plot);
-        return Render(plot, d ? "esd4" : "esd5", $"{(d ? "KS distance" : "alpha")} versus xmin for layer {layer.LayerId} {layer.LayerName}");
+        return Render(plot, d ? "esd4" : "esd5", $"{(d ? "KS distance" : "alpha")} versus xmin for layer {layer.LayerId} {layer.LayerName}", svg);
     }
 
-    private static FigureImage MarchenkoPastur(EsdFigureInput layer, MpFitResult mp)
+    private static FigureImage MarchenkoPastur(EsdFigureInput layer, MpFitResult mp, bool svg)
     {
         double scale2 = mp.WScale * mp.WScale;
         var rescaled = layer.Evals.Select(v => v * scale2).ToArray();
@@ -146,10 +146,10 @@ public static class EsdFigures
         }
         VLine(plot, mp.BulkMax * scale2, Red, "bulk edge", LinePattern.Dashed);
         Legend(plot);
-        return Render(plot, "mpfit", $"Marchenko-Pastur fit of layer {layer.LayerId} {layer.LayerName}");
+        return Render(plot, "mpfit", $"Marchenko-Pastur fit of layer {layer.LayerId} {layer.LayerName}", svg);
     }
 
-    private static FigureImage Random(EsdFigureInput layer, bool log)
+    private static FigureImage Random(EsdFigureInput layer, bool log, bool svg)
     {
         string what = log ? "Log10 ESD & Random ESD" : "ESD & Random ESD";
         var plot = New($"Layer {layer.LayerId} {layer.LayerName}: {what}", log ? "log10 λ" : "λ", "density");
@@ -162,6 +162,6 @@ public static class EsdFigures
         Bars(plot, e2, d2, Red.WithAlpha(0.5), "random");
         VLine(plot, f(layer.RandomEvals.Max()), Orange, "max rand");
         Legend(plot);
-        return Render(plot, log ? "randesd2" : "randesd", $"{what.ToLowerInvariant()} of layer {layer.LayerId} {layer.LayerName}");
+        return Render(plot, log ? "randesd2" : "randesd", $"{what.ToLowerInvariant()} of layer {layer.LayerId} {layer.LayerName}", svg);
     }
 }

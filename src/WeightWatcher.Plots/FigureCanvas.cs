@@ -47,12 +47,12 @@ internal static class FigureCanvas
         return plot;
     }
 
-    /// <summary>Renders one plot.</summary>
-    public static FigureImage Render(Plot plot, string name, string title, int width = Width, int height = Height) =>
-        RenderGrid([plot], 1, name, title, width, height);
+    /// <summary>Renders one plot (PNG, and SVG when <paramref name="svg"/>).</summary>
+    public static FigureImage Render(Plot plot, string name, string title, bool svg, int width = Width, int height = Height) =>
+        RenderGrid([plot], 1, name, title, svg, width, height);
 
     /// <summary>Renders plots in a grid of <paramref name="columns"/> columns, each cell width x height.</summary>
-    public static FigureImage RenderGrid(IReadOnlyList<Plot> plots, int columns, string name, string title, int width = Width, int height = Height)
+    public static FigureImage RenderGrid(IReadOnlyList<Plot> plots, int columns, string name, string title, bool withSvg, int width = Width, int height = Height)
     {
         int rows = (plots.Count + columns - 1) / columns;
         int totalWidth = width * Math.Min(columns, plots.Count), totalHeight = height * rows;
@@ -61,12 +61,16 @@ internal static class FigureCanvas
         {
             Draw(surface.Canvas, plots, columns, width, height);
             using var image = surface.Snapshot();
-            using var data = image.Encode(SKEncodedImageFormat.Png, 100);
+            using var pixels = image.PeekPixels() ?? throw new InvalidOperationException("raster surface without pixels");
+            // The Sub filter with light compression encodes about 3x faster than the default, for files
+            // about twice as large: figures are drawn by the thousand in a zoo report.
+            using var data = pixels.Encode(new SKPngEncoderOptions(SKPngEncoderFilterFlags.Sub, 3)) ?? throw new InvalidOperationException("PNG encoding failed");
             png = data.ToArray();
         }
-        string svg;
-        using (var stream = new MemoryStream())
+        string? svg = null;
+        if (withSvg)
         {
+            using var stream = new MemoryStream();
             using (var canvas = SKSvgCanvas.Create(new SKRect(0, 0, totalWidth, totalHeight), stream))
             {
                 Draw(canvas, plots, columns, width, height);

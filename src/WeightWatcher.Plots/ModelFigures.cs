@@ -37,7 +37,7 @@ public static class ModelFigures
         VLine(plot, 2, Color.FromHex("#555555"), "α = 2", LinePattern.Dotted);
         VLine(plot, 6, Color.FromHex("#555555"), "α = 6", LinePattern.Dotted);
         Legend(plot);
-        return Render(plot, "alpha_hist", $"layer-alpha histograms of series {series}");
+        return Render(plot, "alpha_hist", $"layer-alpha histograms of series {series}", true);
     }
 
     /// <summary>
@@ -72,7 +72,7 @@ public static class ModelFigures
             plot.Axes.Margins(0.15, 0.15);
         }
         Legend(plot, Alignment.LowerRight);
-        return Render(plot, $"regression.{metric}", $"accuracy versus {metric} in series {series}, with the least-squares line");
+        return Render(plot, $"regression.{metric}", $"accuracy versus {metric} in series {series}, with the least-squares line", true);
     }
 
     private static FigureImage Flows(IReadOnlyList<ModelFlow> flows, string name, string title, string label)
@@ -92,6 +92,6 @@ public static class ModelFigures
             }
             panels.Add(plot);
         }
-        return RenderGrid(panels, 2, name, title, Width * 3 / 4, Height * 3 / 4);
+        return RenderGrid(panels, 2, name, title, true, Width * 3 / 4, Height * 3 / 4);
     }
 }

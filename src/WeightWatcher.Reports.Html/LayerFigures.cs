@@ -9,14 +9,14 @@ public static class LayerFigures
     /// <summary>Draws every figure of one layer (<see cref="EsdFigures.All"/>) under the folder <paramref name="key"/>.</summary>
     public static (IReadOnlyList<ReportFile> Files, IReadOnlyList<string> Views) Render(string key, EsdFigureInput layer, bool svg)
     {
-        var figures = EsdFigures.All(layer);
+        var figures = EsdFigures.All(layer, svg);
         var files = new List<ReportFile>();
         foreach (var f in figures)
         {
             files.Add(new($"{key}/{f.Name}.png", f.Png));
             if (svg)
             {
-                files.Add(new($"{key}/{f.Name}.svg", System.Text.Encoding.UTF8.GetBytes(f.Svg)));
+                files.Add(new($"{key}/{f.Name}.svg", System.Text.Encoding.UTF8.GetBytes(f.Svg!)));
             }
         }
         return (files, figures.Select(f => f.Name).ToList());

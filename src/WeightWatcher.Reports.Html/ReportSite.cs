@@ -57,9 +57,7 @@ public static class ReportSite
         files.Add(new("failures.html", FailuresPage(input, slugs)));
         files.Add(new("manifest.html", ManifestPage(input)));
         // Figures are drawn in parallel: each is independent, and drawing is most of the report's time.
-        var drawn = new IEnumerable<ReportFile>[figures.Count];
-        Parallel.For(0, figures.Count, i => drawn[i] = figures[i]().ToList());
-        files.AddRange(drawn.SelectMany(d => d));
+        files.AddRange(FigureWorkers.Run(figures.Select(f => (Func<List<ReportFile>>)(() => f().ToList())).ToList()).SelectMany(d => d));
         return files;
     }
 
@@ -100,7 +98,7 @@ public static class ReportSite
     private static IEnumerable<ReportFile> Figure(string prefix, FigureImage figure) =>
     [
         new($"{prefix}{figure.Name}.png", figure.Png),
-        new($"{prefix}{figure.Name}.svg", System.Text.Encoding.UTF8.GetBytes(figure.Svg)),
+        new($"{prefix}{figure.Name}.svg", System.Text.Encoding.UTF8.GetBytes(figure.Svg!)),
     ];
 
     private static byte[] FailuresPage(SiteInput input, IReadOnlyDictionary<string, string> slugs)

@@ -18,6 +18,9 @@ internal static class CliErrors
     /// <summary>The model was read but holds no layer to analyze (no tensors, or every layer skipped or filtered out).</summary>
     public const int NothingToAnalyze = 4;
 
+    /// <summary><c>ww zoo run --fail-on-alert</c>: the job finished and an alert rule fired.</summary>
+    public const int AlertFired = 5;
+
     /// <summary>Runs a command body, mapping bad input to a one-line error on stderr and exit code 2.</summary>
     public static int Run(Func<int> body) => RunAsync(() => Task.FromResult(body())).GetAwaiter().GetResult();
 

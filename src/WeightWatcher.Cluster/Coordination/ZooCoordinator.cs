@@ -314,7 +314,11 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
         _analysisSeconds = _clock.Elapsed.TotalSeconds - _planningSeconds;
         var outcome = new AnalysisOutcome(_results, _cached, _failed, _resent, _nodes.Order(StringComparer.Ordinal).ToList());
         ZooReporting.WriteAsync(_services, spec, _plan!, outcome, _startedAt, (_planningSeconds, _analysisSeconds), _stop.Token)
-            .PipeTo(Self, success: m => new ReportsWritten(spec.JobId, m), failure: e => new JobFailed(spec.JobId, $"writing reports failed: {e.GetBaseException().Message}"));
+            .PipeTo(Self, success: m => new ReportsWritten(spec.JobId, m), failure: e =>
+            {
+                _log.Error(e.GetBaseException(), "Writing the reports of {JobId} failed", spec.JobId);
+                return new JobFailed(spec.JobId, $"writing reports failed: {e.GetBaseException().Message}");
+            });
     }
 
     private void OnReportsWritten(ReportsWritten written)

@@ -3,7 +3,10 @@ using WeightWatcher.Cluster.Protocol;
 using WeightWatcher.Cluster.Results;
 using WeightWatcher.Cluster.Serialization;
 using WeightWatcher.Cluster.Workers;
+using WeightWatcher.Cluster.Reporting;
 using WeightWatcher.Core.Analysis;
+using WeightWatcher.Core.Metrics;
+using WeightWatcher.Reports.History;
 using WeightWatcher.Reports.Zoo;
 
 namespace WeightWatcher.Cluster.Coordination;
@@ -19,7 +22,10 @@ public sealed record AnalysisOutcome(
 /// <summary>
 /// The reduce step: gathers every planned layer's rows (from replies, or from the cache for layers done
 /// on an earlier run), reduces them per model and per series, and writes the reports and the manifest.
-/// Reports are rebuilt from all results each run, so an incremental run still reports the whole zoo.
+/// Reports are rebuilt from all results each run, so an incremental run still reports the whole zoo. Then
+/// what the run adds for people: history, changes and alerts (<see cref="ZooHistory"/>), the HTML report
+/// (<see cref="SitePublisher"/>), <c>metrics.prom</c>, the run's copy under <c>runs/&lt;job&gt;/</c> and
+/// retention; the manifest is written last.
 /// </summary>
 public static class ZooReporting
 {
@@ -93,11 +99,10 @@ public static class ZooReporting
         }
 
         var files = ZooReport.Build(new ZooReportInput(rowsByModel, plan.Catalog, LayerTable.AnalyzeColumns(spec.Options)));
+        var keys = plan.Models.SelectMany(m => m.Layers.Select(l => new LayerKey(m.Name, l.LayerId, l.Name, l.Key))).ToList();
+        files = [.. files, new ReportFile("layers-index.json", JsonSerializer.SerializeToUtf8Bytes(keys, RunFiles.IndexJson))];
         var resultStore = services.ResultStore(location);
-        foreach (var file in files)
-        {
-            await resultStore.WriteAsync(layout.Report(file.Name), file.Content, cancellation).ConfigureAwait(false);
-        }
+        await StoreFiles.WriteAllAsync(resultStore, layout.Prefix, files, cancellation).ConfigureAwait(false);
         var finished = DateTimeOffset.UtcNow;
         var manifest = new JobManifest(
             spec.JobId, ZooEngine.Version, services.Store(spec.Store).Description, spec.ModelsPrefix, resultStore.Description, layout.Prefix, plan.CatalogPath,
@@ -105,7 +110,40 @@ public static class ZooReporting
             new ManifestCounts(plan.Models.Count, plan.Failures.Count(f => f.Layer is null && f.Model != "(catalog)"), analyzedTotal + cachedTotal + failedTotal, analyzedTotal, cachedTotal, failedTotal, outcome.Resent, plan.HashesComputed),
             new ManifestTimings(times.Planning, times.Analysis, clock.Elapsed.TotalSeconds, (finished - startedAt).TotalSeconds),
             manifestModels, failures, plan.Ignored, files.Select(f => layout.Report(f.Name)).ToList(), outcome.Nodes);
+
+        // What the run adds for people: history, changes and alerts, the HTML report, metrics.prom, the run's copy.
+        var site = System.Diagnostics.Stopwatch.StartNew();
+        var settings = spec.Reports ?? new ZooReportSettings();
+        var aggregates = rowsByModel.ToDictionary(m => m.Model, m => ModelAggregate.From(m.Rows, m.FailedLayers), StringComparer.Ordinal);
+        var snapshot = new RunSnapshot(spec.JobId, finished, plan.Models
+            .Select(m => RunSnapshot.Model(m.Name, m.ContentHash, m.Catalog?.Series, rowsByModel.First(r => r.Model == m.Name).Rows, aggregates[m.Name]))
+            .OrderBy(m => m.Model, StringComparer.Ordinal).ToList());
+        var rules = settings.AlertRules is null ? AlertRule.Defaults : settings.AlertRules.Select(AlertRule.Parse).ToList();
+        var (changes, history) = await ZooHistory.RecordAsync(resultStore, layout, snapshot, rules, cancellation).ConfigureAwait(false);
+        var extra = new List<string> { layout.HistoryParquet, layout.HistoryCsv, layout.Changes, layout.Alerts, layout.Metrics };
+        if (settings.Html)
+        {
+            var series = ZooReport.Series(aggregates.Select(a => (a.Key, a.Value)).ToList(), plan.Catalog);
+            var input = SiteAssembly.Build(manifest, rowsByModel, series, keys, changes, history);
+            extra.Add(await SitePublisher.PublishAsync(resultStore, layout, cache, input, cancellation).ConfigureAwait(false));
+        }
+        manifest = manifest with
+        {
+            Timings = manifest.Timings with { Site = site.Elapsed.TotalSeconds },
+            Reports = [.. manifest.Reports, .. extra],
+        };
+        var totals = new JobTotals(spec.JobId, finished, manifest.Counts.Models, manifest.Counts.ModelsFailed, analyzedTotal, cachedTotal, failedTotal,
+            [("planning", times.Planning), ("analysis", times.Analysis), ("reports", manifest.Timings.Reports), ("site", manifest.Timings.Site), ("total", (DateTimeOffset.UtcNow - startedAt).TotalSeconds)]);
+        await resultStore.WriteAsync(layout.Metrics, PrometheusText.Render(snapshot, changes, totals), cancellation).ConfigureAwait(false);
         var json = JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestJson);
+        // The run's own copy of its tables and records, kept under runs/<job>/ (its site is already there).
+        string run = layout.Run(spec.JobId);
+        var copies = files.Select(f => new ReportFile(f.Name, f.Content)).ToList();
+        copies.Add(new ReportFile("manifest.json", json));
+        copies.Add(new ReportFile("changes.json", changes.ToJson()));
+        copies.Add(new ReportFile("alerts.json", changes.AlertsJson()));
+        await StoreFiles.WriteAllAsync(resultStore, run, copies, cancellation).ConfigureAwait(false);
+        await ZooHistory.PruneAsync(resultStore, layout, settings.KeepRuns, spec.JobId, cancellation).ConfigureAwait(false);
         await resultStore.WriteAsync(layout.Manifest, json, cancellation).ConfigureAwait(false);
         return manifest;
     }

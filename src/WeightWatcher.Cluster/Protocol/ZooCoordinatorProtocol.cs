@@ -15,6 +15,7 @@ namespace WeightWatcher.Cluster.Protocol;
 /// <param name="Options">Analysis options.</param>
 /// <param name="SubmittedAt">When the job was submitted.</param>
 /// <param name="Dispatch">How the coordinator dispatches this job's tasks (null: the hosting node's defaults). Part of the job, so a coordinator that takes over keeps them.</param>
+/// <param name="Reports">The HTML report, run retention and alert rules (null: the defaults).</param>
 public sealed record ZooJobSpec(
     string JobId,
     string Store,
@@ -24,7 +25,14 @@ public sealed record ZooJobSpec(
     string? Catalog,
     AnalysisOptions Options,
     DateTimeOffset SubmittedAt,
-    Coordination.ZooCoordinatorSettings? Dispatch = null) : IZooMessage;
+    Coordination.ZooCoordinatorSettings? Dispatch = null,
+    ZooReportSettings? Reports = null) : IZooMessage;
+
+/// <summary>What a job writes besides its tables: the HTML report, history retention and alert rules.</summary>
+/// <param name="KeepRuns">Runs kept under <c>runs/</c> (older ones are deleted, oldest first).</param>
+/// <param name="AlertRules">Alert rules as written (<c>alpha_weighted: +10%</c>); null: the default rules.</param>
+/// <param name="Html">Whether to write the HTML report and its figures.</param>
+public sealed record ZooReportSettings(int KeepRuns = 30, IReadOnlyList<string>? AlertRules = null, bool Html = true);
 
 /// <summary>The replicated job register: the current job and whether it has finished.</summary>
 /// <param name="Spec">The job.</param>

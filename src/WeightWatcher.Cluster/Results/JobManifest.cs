@@ -31,8 +31,11 @@ public sealed record JobManifest(
 /// <summary>Job totals.</summary>
 public sealed record ManifestCounts(int Models, int ModelsFailed, int Layers, int LayersAnalyzed, int LayersCached, int LayersFailed, int Resent, int HashesComputed);
 
-/// <summary>Wall time of each phase, in seconds.</summary>
-public sealed record ManifestTimings(double Planning, double Analysis, double Reports, double Total);
+/// <summary>
+/// Wall time of each phase, in seconds: <c>Reports</c> the tables, <c>Site</c> what the run adds for people
+/// (history, changes and alerts, figures and the HTML report).
+/// </summary>
+public sealed record ManifestTimings(double Planning, double Analysis, double Reports, double Total, double Site = 0);
 
 /// <summary>
 /// One input model: its files and hashes, and what happened to its layers (<c>LayersSkipped</c>: layers

@@ -36,6 +36,42 @@ public sealed class ResultLayout
     /// <summary>A report file (layers.csv, models.csv, ...).</summary>
     public string Report(string name) => Prefix + name;
 
+    /// <summary>Prefix of the kept runs: <c>runs/&lt;job id&gt;/</c> each.</summary>
+    public string RunsPrefix => Prefix + "runs/";
+
+    /// <summary>One run's copy of its reports.</summary>
+    public string Run(string jobId) => $"{RunsPrefix}{jobId}/";
+
+    /// <summary>One run's HTML site (every page and the run's model and series figures).</summary>
+    public string RunSite(string jobId) => Run(jobId) + "report/";
+
+    /// <summary>The report's entry page, written last: links into the latest run's site.</summary>
+    public string SiteEntry => Prefix + "report/index.html";
+
+    /// <summary>Layer ESD figures, by layer cache key (<c>&lt;key&gt;/&lt;view&gt;.png</c>), shared by runs: an unchanged layer is drawn once.</summary>
+    public string LayerFigures => Prefix + "report/figures/";
+
+    /// <summary>Which cache key holds each layer's result and spectra (model, layer id, name, key), for <c>ww report</c>.</summary>
+    public string LayersIndex => Prefix + "layers-index.json";
+
+    /// <summary>The history across runs.</summary>
+    public string HistoryParquet => Prefix + "history.parquet";
+
+    /// <summary>The history across runs, as CSV.</summary>
+    public string HistoryCsv => Prefix + "history.csv";
+
+    /// <summary>The alerts of the latest run.</summary>
+    public string Alerts => Prefix + "alerts.json";
+
+    /// <summary>The changes since the previous run (with the alerts).</summary>
+    public string Changes => Prefix + "changes.json";
+
+    /// <summary>Prometheus text for node-exporter's textfile collector.</summary>
+    public string Metrics => Prefix + "metrics.prom";
+
+    /// <summary>What the latest run saw, for the next run to compare with.</summary>
+    public string LastRun => Prefix + "state/last-run.json";
+
     /// <summary>The job manifest.</summary>
     public string Manifest => Prefix + "manifest.json";
 

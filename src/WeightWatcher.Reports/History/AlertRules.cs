@@ -32,7 +32,7 @@ public sealed record AlertRule(string Metric, AlertRuleKind Kind, int Direction,
     public const string AlphaBand = "alpha_band";
 
     /// <summary>The rules used when none are given: alpha and alpha_weighted moving 10% either way, and layers leaving [2, 6].</summary>
-    public static IReadOnlyList<AlertRule> Defaults { get; } = [Parse("alpha: 10%"), Parse("alpha_weighted: 10%"), Parse("alpha_band: left")];
+    public static IReadOnlyList<AlertRule> Defaults => [Parse("alpha: 10%"), Parse("alpha_weighted: 10%"), Parse("alpha_band: left")];
 
     private static readonly Regex Relative = new(@"^(?<sign>[+\-±])?\s*(?<v>\d+(\.\d+)?)\s*%$", RegexOptions.CultureInvariant);
     private static readonly Regex Delta = new(@"^(?<sign>[+\-±])\s*(?<v>\d+(\.\d+)?([eE][+\-]?\d+)?)$", RegexOptions.CultureInvariant);

@@ -25,6 +25,7 @@ internal static class ZooRunCommand
         var work = new Option<bool>("--work") { Description = "With --seeds: also host layer workers in this process" };
         var maxInFlight = new Option<int>("--max-in-flight") { Description = "Layer tasks sent and not yet answered, at most", DefaultValueFactory = _ => 16 };
         var taskTimeout = new Option<int>("--task-timeout") { Description = "Seconds before an unanswered layer task is sent again", DefaultValueFactory = _ => 300 };
+        var reports = new ReportOptionSet();
         var analysis = new AnalysisOptionSet();
         var cluster = new ClusterOptionSet();
         var command = new Command("run", "Analyze every model of a zoo on the cluster: layers.csv, models.csv, series.csv (+ JSON, Parquet) and manifest.json in the result store")
@@ -32,6 +33,7 @@ internal static class ZooRunCommand
             store, models, results, resultStore, catalog, work, maxInFlight, taskTimeout,
         };
         analysis.AddTo(command, analysisOptions: true);
+        reports.AddTo(command);
         cluster.AddTo(command);
         command.SetAction((p, cancellation) => CliErrors.RunAsync(() => RunAsync(p, cancellation)));
         return command;
@@ -68,12 +70,17 @@ internal static class ZooRunCommand
                 Console.Error.WriteLine("error: " + e.Message);
                 return CliErrors.BadInput;
             }
+            if (!reports.TryBind(p, out var reportSettings, out string? ruleError))
+            {
+                Console.Error.WriteLine("error: " + ruleError);
+                return CliErrors.BadInput;
+            }
             var settings = new ZooCoordinatorSettings(p.GetValue(maxInFlight), TimeSpan.FromSeconds(p.GetValue(taskTimeout)), MaxAttempts: 3);
             bool hasSeeds = !string.IsNullOrEmpty(p.GetValue(cluster.Seeds) ?? Environment.GetEnvironmentVariable("WW_SEEDS"));
             var clusterOptions = cluster.Bind(p, hostsWorkers: !hasSeeds || p.GetValue(work), settings);
             var spec = new ZooJobSpec(
                 $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}",
-                storeSpec, modelsPrefix ?? "", resultSpec, p.GetValue(results) ?? "results/", p.GetValue(catalog), options, DateTimeOffset.UtcNow, clusterOptions.Coordinator);
+                storeSpec, modelsPrefix ?? "", resultSpec, p.GetValue(results) ?? "results/", p.GetValue(catalog), options, DateTimeOffset.UtcNow, clusterOptions.Coordinator, reportSettings);
 
             await using var host = await ZooHost.StartAsync(clusterOptions, cluster.ParallelLayers(p), cluster.StagingFolder(p), cancellation);
             var coordinator = await host.CoordinatorAsync(cancellation);
@@ -86,7 +93,9 @@ internal static class ZooRunCommand
                 Console.Error.WriteLine($"error: zoo job {spec.JobId} failed: {status.Message}");
                 return CliErrors.BadInput;
             }
-            return await PrintSummaryAsync(host, spec);
+            int code = await PrintSummaryAsync(host, spec);
+            int alerts = await PrintAlertsAsync(host, spec);
+            return alerts > 0 && p.GetValue(reports.FailOnAlert) ? CliErrors.AlertFired : code;
         }
     }
 
@@ -101,9 +110,13 @@ internal static class ZooRunCommand
         string where = store.LocalRoot is { } root ? Path.Combine(root, layout.Prefix) : $"{store.Description} {layout.Prefix}";
         Console.WriteLine($"zoo job {manifest.JobId}: {c.Models} models, {c.Layers} layers ({c.LayersAnalyzed} analyzed, {c.LayersCached} from earlier runs, {c.LayersFailed} failed) in {manifest.Timings.Total:F1} s");
         Console.WriteLine($"results: {where}");
-        foreach (var report in manifest.Reports.Append(layout.Manifest))
+        foreach (var report in manifest.Reports.Append(layout.Manifest).Where(r => r != layout.SiteEntry))
         {
             Console.WriteLine($"  {report[layout.Prefix.Length..]}");
+        }
+        if (manifest.Reports.Contains(layout.SiteEntry))
+        {
+            Console.WriteLine($"report: {(store.LocalRoot is { } local ? Path.Combine(local, layout.SiteEntry) : $"{store.Description} {layout.SiteEntry}")}");
         }
         foreach (var failure in manifest.Failures.Take(20))
         {
@@ -114,6 +127,30 @@ internal static class ZooRunCommand
             Console.Error.WriteLine($"... and {manifest.Failures.Count - 20} more failures (see manifest.json)");
         }
         return manifest.Failures.Count == 0 ? CliErrors.Success : CliErrors.PartialFailure;
+    }
+
+    /// <summary>Prints each alert of the run on stderr; returns how many fired.</summary>
+    private static async Task<int> PrintAlertsAsync(ZooHost host, ZooJobSpec spec)
+    {
+        var store = host.Services.ResultStore(new JobLocation(spec.Store, spec.ResultStore, spec.ResultsPrefix));
+        var layout = new ResultLayout(spec.ResultsPrefix);
+        if (await store.GetAsync(layout.Changes) is null)
+        {
+            return 0;
+        }
+        await using var stream = await store.OpenReadAsync(layout.Changes);
+        using var copy = new MemoryStream();
+        await stream.CopyToAsync(copy);
+        var changes = WeightWatcher.Reports.History.ChangeReport.FromJson(copy.ToArray());
+        if (changes.JobId != spec.JobId)
+        {
+            return 0;
+        }
+        foreach (var alert in changes.Alerts)
+        {
+            Console.Error.WriteLine($"alert: {alert.Model}: {alert.Detail} (rule {alert.Rule})");
+        }
+        return changes.Alerts.Count;
     }
 
     /// <summary>Folder specs become absolute, so every member resolves them alike.</summary>
