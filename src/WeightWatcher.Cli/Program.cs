@@ -42,6 +42,8 @@ public static class Program
         root.Subcommands.Add(AnalyzeCommand.Create());
         root.Subcommands.Add(DescribeCommand.Create());
         root.Subcommands.Add(EsdCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(DiffCommand.Create());
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(Bench.BenchCommand.Create());
         root.Subcommands.Add(Commands.Zoo.ZooCommand.Create());

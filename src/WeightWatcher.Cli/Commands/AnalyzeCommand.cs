@@ -19,15 +19,20 @@ internal static class AnalyzeCommand
         var model = new Argument<string?>("model") { Description = "Model file or directory (any format ww reads, see README); omitted: the embedded reference model", Arity = ArgumentArity.ZeroOrOne };
         var csv = new Option<string?>("--csv") { Description = "Write one row per layer with the reference's columns" };
         var json = new Option<string?>("--json") { Description = "Write the rows, the summary and any failures as JSON" };
+        var plot = new Option<string?>("--plot") { Description = "Write figures into this folder: each layer's ESD views as ww.layer<id>.<view>.png/.svg (esd, esd2 ... esd5; mpfit with --mp-fit; randesd, randesd2 with --randomize) and the correlation flow (flow.png/.svg)" };
+        var report = new Option<string?>("--report") { Description = "Write the model's HTML report (the zoo report's model page, with layer pages and figures) into this folder" };
         var options = new AnalysisOptionSet();
-        var command = new Command("analyze", "Analyze every layer of a model: ESD, power-law fit and norm metrics") { model, csv, json };
+        var command = new Command("analyze", "Analyze every layer of a model: ESD, power-law fit and norm metrics") { model, csv, json, plot, report };
         options.AddTo(command, analysisOptions: true);
         EngineFactory.AddTo(command);
-        command.SetAction(p => CliErrors.Run(() => Execute(p.GetValue(model), p.GetValue(csv), p.GetValue(json), options.Bind(p), p)));
+        command.SetAction(p => CliErrors.Run(() => Execute(p.GetValue(model), p.GetValue(csv), p.GetValue(json), (p.GetValue(plot), p.GetValue(report)), options.Bind(p), p)));
         return command;
     }
 
-    private static int Execute(string? modelPath, string? csv, string? json, AnalysisOptions options, ParseResult parse)
+    private static string ModelName(ModelSource source, string path) =>
+        source.IsEmbedded ? "reference" : Path.GetFileName(Path.TrimEndingDirectorySeparator(path));
+
+    private static int Execute(string? modelPath, string? csv, string? json, (string? Plot, string? Report) figures, AnalysisOptions options, ParseResult parse)
     {
         var (analyzer, backend) = EngineFactory.Create(parse);
         using var source = ModelSource.Open(modelPath);
@@ -61,6 +66,17 @@ internal static class AnalyzeCommand
         {
             AnalysisReport.WriteJson(json, result);
             Console.WriteLine($"Wrote {json}");
+        }
+        if (figures.Plot is { } plotDir)
+        {
+            int count = FigureOutput.WriteAnalysisFigures(plotDir, result, ModelName(source, reader.ModelPath));
+            Console.WriteLine($"Wrote {count} figure files to {plotDir}");
+        }
+        if (figures.Report is { } reportDir)
+        {
+            var files = WeightWatcher.Reports.Html.ModelReport.Build(result, ModelName(source, reader.ModelPath));
+            WeightWatcher.Reports.Html.ModelReport.WriteTo(reportDir, files);
+            Console.WriteLine($"Wrote the report ({files.Count} files): {Path.Combine(reportDir, "index.html")}");
         }
         foreach (var f in result.Failures)
         {
