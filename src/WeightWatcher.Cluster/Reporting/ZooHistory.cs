@@ -90,11 +90,26 @@ public static class ZooHistory
                 await store.DeleteAsync(path, cancellation).ConfigureAwait(false);
             }
             await store.DeleteAsync($"{SnapshotsPrefix(layout)}{id}.json", cancellation).ConfigureAwait(false);
+            RemoveEmptyFolders(store, layout.Run(id));
         }
         if (old.Count > 0)
         {
             Log.Information("Deleted {Count} runs beyond --keep-runs {Keep}: {Runs}", old.Count, keep, string.Join(", ", old));
         }
         return old.Count;
+    }
+
+    /// <summary>A folder store keeps the emptied folders of deleted objects; a blob container has none to remove.</summary>
+    private static void RemoveEmptyFolders(IModelStore store, string prefix)
+    {
+        if (store.LocalRoot is not { } root)
+        {
+            return;
+        }
+        var folder = new DirectoryInfo(Path.Combine(root, prefix));
+        if (folder.Exists && !folder.EnumerateFiles("*", SearchOption.AllDirectories).Any())
+        {
+            folder.Delete(recursive: true);
+        }
     }
 }
