@@ -106,6 +106,11 @@ Task("Test")
     {
         failed = 1; // the runner failed without reporting a failed test (crash or build problem)
     }
+    var screenshots = testResults.Combine("screenshots");
+    if (DirectoryExists(screenshots))
+    {
+        Information($"Report screenshots (headless Chromium): {screenshots.FullPath}");
+    }
     // Plain stdout, no colour codes: CI reads this closing line as the test count.
     Console.WriteLine(skipped > 0 ? $"{passed} passed, {failed} failed, {skipped} skipped" : $"{passed} passed, {failed} failed");
     if (failure is not null)
