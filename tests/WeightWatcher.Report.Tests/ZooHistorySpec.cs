@@ -29,6 +29,9 @@ public sealed class ZooHistorySpec
         var firstChanges = Changes(results);
         Assert.Null(firstChanges.PreviousJobId);
         Assert.Empty(firstChanges.Alerts);
+        string firstRun = Path.Combine(dir.Path, "first-run");
+        Directory.CreateDirectory(firstRun);
+        File.Copy(Path.Combine(results, "layers.json"), Path.Combine(firstRun, "layers.json"));
 
         TestZoo.Retrain(dir.Path);
         var second = Run(job);
@@ -79,6 +82,22 @@ public sealed class ZooHistorySpec
         Assert.Contains("ww_job_alerts 0\n", prom, StringComparison.Ordinal);
         Assert.Contains("ww_model_unchanged{model=\"mlp-b\"} 1\n", prom, StringComparison.Ordinal);
         Assert.Contains("ww_job_layers{state=\"cached\"} ", prom, StringComparison.Ordinal);
+
+        // ww diff of the first run and the second: only the retrained model's layers moved.
+        var diff = WwProcess.Run("diff", firstRun, Path.Combine(results, "runs", runs[1]), "--json", dir.File("diff.json"));
+        Assert.True(diff.ExitCode == 0, diff.Stderr);
+        using (var deltas = JsonDocument.Parse(File.ReadAllBytes(dir.File("diff.json"))))
+        {
+            var moved = deltas.RootElement.EnumerateArray().Where(r => r.GetProperty("delta_log_norm").GetDouble() != 0).Select(r => r.GetProperty("model").GetString()).Distinct();
+            Assert.Equal(["mlp-b"], moved);
+        }
+
+        // ww report rebuilds the latest run's site from the stored files.
+        File.Delete(Path.Combine(results, "report", "index.html"));
+        var report = WwProcess.Run("report", results);
+        Assert.True(report.ExitCode == 0, report.Stderr);
+        Assert.Equal($"report: {Path.Combine(results, "report", "index.html")}", report.Stdout.Trim());
+        Assert.Contains(runs[2], File.ReadAllText(Path.Combine(results, "report", "index.html")), StringComparison.Ordinal);
     }
 
     private static (int ExitCode, string Stdout, string Stderr) Run(string[] args) =>

@@ -18,6 +18,9 @@ public static class SitePublisher
 {
     private static readonly Serilog.ILogger Log = Serilog.Log.ForContext(typeof(SitePublisher));
 
+    // Layers whose spectra and figures are in memory at once.
+    private const int Batch = 64;
+
     /// <summary>Publishes <paramref name="input"/> (for its run, <c>input.JobId</c>); returns the entry page's store path.</summary>
     public static async Task<string> PublishAsync(IModelStore store, ResultLayout layout, LayerResultCache cache, SiteInput input, CancellationToken cancellation)
     {
@@ -31,31 +34,37 @@ public static class SitePublisher
             present.Add(entry.Path[layout.LayerFigures.Length..]);
         }
         var views = new Dictionary<string, IReadOnlyList<string>>(LayerFigures.ViewsFromListing(present), StringComparer.Ordinal);
-        var wanted = input.Models
+        var layers = input.Models
             .SelectMany(m => m.Rows.Select(r => (Id: (int)Core.Metrics.ModelSummary.RowNumber(r, "layer_id"), Row: r)).DistinctBy(l => l.Id)
                 .Where(l => m.FigureKeys.ContainsKey(l.Id)).Select(l => (Key: m.FigureKeys[l.Id], l.Row)))
-            .Where(l => !views.ContainsKey(l.Key))
             .DistinctBy(l => l.Key)
             .ToList();
-        var spectra = new System.Collections.Concurrent.ConcurrentDictionary<string, Reports.Esd.StoredSpectrum>(StringComparer.Ordinal);
-        await Parallel.ForEachAsync(wanted, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellation }, async (layer, token) =>
+        var wanted = layers.Where(l => !views.ContainsKey(l.Key)).ToList();
+        // In batches, so memory holds a batch's spectra and figures, not the zoo's.
+        int drawnCount = 0;
+        foreach (var batch in wanted.Chunk(Batch))
         {
-            if (await cache.TryGetSpectraAsync(layer.Key, token).ConfigureAwait(false) is { Count: > 0 } stored)
+            var spectra = new System.Collections.Concurrent.ConcurrentDictionary<string, Reports.Esd.StoredSpectrum>(StringComparer.Ordinal);
+            await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellation }, async (layer, token) =>
             {
-                spectra[layer.Key] = stored[0];
+                if (await cache.TryGetSpectraAsync(layer.Key, token).ConfigureAwait(false) is { Count: > 0 } stored)
+                {
+                    spectra[layer.Key] = stored[0];
+                }
+            }).ConfigureAwait(false);
+            // Drawing is CPU-bound: one layer per core, on threads of its own (see FigureWorkers).
+            var drawn = FigureWorkers.Run(batch.Where(l => spectra.ContainsKey(l.Key)).Select(layer => (Func<(string Key, IReadOnlyList<ReportFile> Files, IReadOnlyList<string> Views)>)(() =>
+            {
+                var s = spectra[layer.Key];
+                var (files, names) = LayerFigures.Render(layer.Key, EsdFigureInput.FromRow(layer.Row, s.Evals, s.RandomEvals), svg: false);
+                return (layer.Key, files, names);
+            })).ToList(), cancellation);
+            await StoreFiles.WriteAllAsync(store, layout.LayerFigures, drawn.SelectMany(d => d.Files), cancellation).ConfigureAwait(false);
+            foreach (var d in drawn)
+            {
+                views[d.Key] = d.Views;
             }
-        }).ConfigureAwait(false);
-        // Drawing is CPU-bound: one layer per core, on threads of its own (see FigureWorkers).
-        var drawn = FigureWorkers.Run(wanted.Where(l => spectra.ContainsKey(l.Key)).Select(layer => (Func<(string Key, IReadOnlyList<ReportFile> Files, IReadOnlyList<string> Views)>)(() =>
-        {
-            var s = spectra[layer.Key];
-            var (files, names) = LayerFigures.Render(layer.Key, EsdFigureInput.FromRow(layer.Row, s.Evals, s.RandomEvals), svg: false);
-            return (layer.Key, files, names);
-        })).ToList(), cancellation);
-        await StoreFiles.WriteAllAsync(store, layout.LayerFigures, drawn.SelectMany(d => d.Files), cancellation).ConfigureAwait(false);
-        foreach (var d in drawn)
-        {
-            views[d.Key] = d.Views;
+            drawnCount += drawn.Count;
         }
         double layerSeconds = clock.Elapsed.TotalSeconds;
 
@@ -66,7 +75,7 @@ public static class SitePublisher
         await StoreFiles.WriteAllAsync(store, site, pages, cancellation).ConfigureAwait(false);
         await store.WriteAsync(layout.SiteEntry, ReportSite.EntryPage(full, $"../runs/{input.JobId}/report/"), cancellation).ConfigureAwait(false);
         Log.Information("Report of {JobId}: {Drawn} layers drawn ({Reused} reused, {Missing} without stored spectra) in {LayerSeconds:0.0} s, {Pages} pages and figures, {Seconds:0.0} s in all",
-            input.JobId, drawn.Count, views.Count - drawn.Count, wanted.Count - drawn.Count, layerSeconds, pages.Count, clock.Elapsed.TotalSeconds);
+            input.JobId, drawnCount, layers.Count - wanted.Count, wanted.Count - drawnCount, layerSeconds, pages.Count, clock.Elapsed.TotalSeconds);
         return layout.SiteEntry;
     }
 }

@@ -13,6 +13,14 @@ public sealed record RandomizationMetrics(double MaxRandEval, double RandDistanc
     /// <summary>The random ESD itself (ascending; every replica's eigenvalues), for the randomized-ESD figure.</summary>
     public double[] Evals { get; init; } = [];
 
+    /// <summary>Equal metrics and the same random eigenvalues (by value, not by array identity).</summary>
+    public bool Equals(RandomizationMetrics? other) =>
+        other is not null && MaxRandEval.Equals(other.MaxRandEval) && RandDistance.Equals(other.RandDistance) && WwSoftrank.Equals(other.WwSoftrank)
+        && WwMaxdist.Equals(other.WwMaxdist) && RandomMp == other.RandomMp && Evals.AsSpan().SequenceEqual(other.Evals);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(MaxRandEval, RandDistance, WwSoftrank, WwMaxdist, RandomMp, Evals.Length);
+
     /// <summary>
     /// Jensen-Shannon distance (natural log) between two equally long non-negative vectors, each
     /// normalized to sum 1 (scipy's <c>entropy(p, m)</c> normalization).
