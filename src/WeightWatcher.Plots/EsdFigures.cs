@@ -23,7 +23,7 @@ public static class EsdFigures
         ArgumentNullException.ThrowIfNull(layer);
         var scan = PowerLawScan.Curves(layer.Evals, include: layer.Fit.Succeeded ? layer.Fit.Xmin : null);
         var figures = new List<FigureImage> { LogLog(layer, svg), Linear(layer, svg), Log10(layer, svg), Scan(layer, scan, true, svg), Scan(layer, scan, false, svg) };
-        if (layer.Mp is { SigmaMp: > 0 } mp)
+        if (layer.Mp is { SigmaMp: > 0 } mp && layer.Evals.Length > 0)
         {
             figures.Add(MarchenkoPastur(layer, mp, svg));
         }

@@ -85,6 +85,24 @@ public sealed class FigureTests
         Assert.All(figures, f => Assert.InRange(ImageCompare.InkShare(ImageCompare.Decode(f.Png)), 0.03, 0.9));
     }
 
+    [Theory]
+    [InlineData(new double[0])]
+    [InlineData(new[] { 0.0, 0.0, 0.0 })]
+    [InlineData(new[] { 2.0, 2.0, 2.0, 2.0 })]
+    [InlineData(new[] { 1e-9, 1e-3, 1.0, 1e3 })]
+    public void Degenerate_spectra_still_draw_every_figure(double[] evals)
+    {
+        var input = new EsdFigureInput(1, "odd", evals, PowerLawFitResult.Failed)
+        {
+            Mp = new MpFitResult(1, 0, 0.5, 2, 0.1, 1),
+            Q = 2,
+            RandomEvals = evals,
+        };
+        var figures = EsdFigures.All(input, svg: false);
+        Assert.Equal(evals.Length == 0 ? 5 : 8, figures.Count);
+        Assert.All(figures, f => Assert.True(ImageCompare.Decode(f.Png).Width == 640));
+    }
+
     [Fact]
     public void The_scan_curves_meet_the_fit_at_its_xmin()
     {

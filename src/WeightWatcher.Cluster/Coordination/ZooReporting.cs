@@ -123,9 +123,18 @@ public static class ZooReporting
         var extra = new List<string> { layout.HistoryParquet, layout.HistoryCsv, layout.Changes, layout.Alerts, layout.Metrics };
         if (settings.Html)
         {
-            var series = ZooReport.Series(aggregates.Select(a => (a.Key, a.Value)).ToList(), plan.Catalog);
-            var input = SiteAssembly.Build(manifest, rowsByModel, series, keys, changes, history);
-            extra.Add(await SitePublisher.PublishAsync(resultStore, layout, cache, input, cancellation).ConfigureAwait(false));
+            try
+            {
+                var series = ZooReport.Series(aggregates.Select(a => (a.Key, a.Value)).ToList(), plan.Catalog);
+                var input = SiteAssembly.Build(manifest, rowsByModel, series, keys, changes, history);
+                extra.Add(await SitePublisher.PublishAsync(resultStore, layout, cache, input, cancellation).ConfigureAwait(false));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The tables, history and alerts stand without the HTML report: the run is not lost for it.
+                Serilog.Log.ForContext(typeof(ZooReporting)).Error(e, "Writing the HTML report of {JobId} failed", spec.JobId);
+                manifest = manifest with { Failures = [.. manifest.Failures, new ManifestFailure("(report)", null, $"the HTML report could not be written: {e.GetType().Name}: {e.Message}")] };
+            }
         }
         manifest = manifest with
         {

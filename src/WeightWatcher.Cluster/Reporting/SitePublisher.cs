@@ -56,15 +56,24 @@ public static class SitePublisher
             var drawn = FigureWorkers.Run(batch.Where(l => spectra.ContainsKey(l.Key)).Select(layer => (Func<(string Key, IReadOnlyList<ReportFile> Files, IReadOnlyList<string> Views)>)(() =>
             {
                 var s = spectra[layer.Key];
-                var (files, names) = LayerFigures.Render(layer.Key, EsdFigureInput.FromRow(layer.Row, s.Evals, s.RandomEvals), svg: false);
-                return (layer.Key, files, names);
+                try
+                {
+                    var (files, names) = LayerFigures.Render(layer.Key, EsdFigureInput.FromRow(layer.Row, s.Evals, s.RandomEvals), svg: false);
+                    return (layer.Key, files, names);
+                }
+                catch (Exception e) when (e is ArithmeticException or ArgumentException or InvalidOperationException)
+                {
+                    // One layer's figures are not worth a report: it is shown without them.
+                    Log.Warning("No figures for layer {Key} ({Layer}): {Reason}", layer.Key, layer.Row.GetValueOrDefault("name"), e.Message);
+                    return (layer.Key, (IReadOnlyList<ReportFile>)[], (IReadOnlyList<string>)[]);
+                }
             })).ToList(), cancellation);
             await StoreFiles.WriteAllAsync(store, layout.LayerFigures, drawn.SelectMany(d => d.Files), cancellation).ConfigureAwait(false);
-            foreach (var d in drawn)
+            foreach (var d in drawn.Where(d => d.Views.Count > 0))
             {
                 views[d.Key] = d.Views;
+                drawnCount++;
             }
-            drawnCount += drawn.Count;
         }
         double layerSeconds = clock.Elapsed.TotalSeconds;
 
