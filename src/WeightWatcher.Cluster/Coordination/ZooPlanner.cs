@@ -39,7 +39,7 @@ public sealed class ZooPlanner
     public async Task<ZooPlan> PlanAsync(ZooJobSpec spec, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellation = default)
     {
         var store = _services.Store(spec.Store);
-        var location = new JobLocation(spec.Store, spec.ResultStore, spec.ResultsPrefix);
+        var location = spec.Location;
         var resultStore = _services.ResultStore(location);
         var layout = new ResultLayout(spec.ResultsPrefix);
         string prefix = spec.ModelsPrefix.Length == 0 || spec.ModelsPrefix.EndsWith('/') ? spec.ModelsPrefix : spec.ModelsPrefix + "/";

@@ -28,7 +28,7 @@ public static class ZooReporting
         ZooNodeServices services, ZooJobSpec spec, ZooPlan plan, AnalysisOutcome outcome, DateTimeOffset startedAt, (double Planning, double Analysis) times, CancellationToken cancellation = default)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var location = new JobLocation(spec.Store, spec.ResultStore, spec.ResultsPrefix);
+        var location = spec.Location;
         var cache = services.Cache(location);
         var layout = new ResultLayout(spec.ResultsPrefix);
         var results = new Dictionary<string, CachedLayer>(outcome.Results, StringComparer.Ordinal);

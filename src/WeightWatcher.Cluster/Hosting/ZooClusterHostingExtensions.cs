@@ -28,7 +28,7 @@ public static class ZooClusterHostingExtensions
     /// <summary>Adds the zoo cluster to <paramref name="builder"/>.</summary>
     public static AkkaConfigurationBuilder AddWeightWatcherCluster(this AkkaConfigurationBuilder builder, ZooClusterOptions options, ZooNodeServices services)
     {
-        var roles = options.HostsWorkers ? new[] { ZooClusterOptions.WorkerRole } : [];
+        var roles = options.HostsWorkers ? new[] { ClusterRoles.Worker } : [];
         builder
             .ConfigureLoggers(loggers =>
             {
@@ -50,7 +50,7 @@ public static class ZooClusterHostingExtensions
         // Identified every 250 ms rather than every second: a job is submitted as soon as the cluster is up.
         var singleton = new ClusterSingletonOptions
         {
-            Role = ZooClusterOptions.WorkerRole,
+            Role = ClusterRoles.Worker,
             LogSingletonIdentificationFailure = false,
             SingletonIdentificationInterval = TimeSpan.FromMilliseconds(250),
         };
@@ -64,7 +64,7 @@ public static class ZooClusterHostingExtensions
                     "layer",
                     _ => LayerWorker.PropsFor(services),
                     new LayerMessageExtractor(options.Shards),
-                    new ShardOptions { StateStoreMode = StateStoreMode.DData, RememberEntities = false, Role = ZooClusterOptions.WorkerRole })
+                    new ShardOptions { StateStoreMode = StateStoreMode.DData, RememberEntities = false, Role = ClusterRoles.Worker })
                 .WithSingleton<ZooCoordinatorProxy>(
                     "zoo-coordinator",
                     (_, registry, _) => ZooCoordinator.PropsFor(services, registry.Get<LayerRegion>(), options.Coordinator),
@@ -74,7 +74,7 @@ public static class ZooClusterHostingExtensions
         else
         {
             builder
-                .WithShardRegionProxy<LayerRegion>("layer", ZooClusterOptions.WorkerRole, new LayerMessageExtractor(options.Shards))
+                .WithShardRegionProxy<LayerRegion>("layer", ClusterRoles.Worker, new LayerMessageExtractor(options.Shards))
                 .WithSingletonProxy<ZooCoordinatorProxy>("zoo-coordinator", singleton);
         }
         return builder;
@@ -94,7 +94,7 @@ public static class ZooClusterHostingExtensions
         akka.cluster.failure-detector.acceptable-heartbeat-pause = 6s
         # The job register lives on the workers only: a submit-only member (ww zoo run --seeds) runs no
         # replicator, and counting it would make every majority read/write fail.
-        akka.cluster.distributed-data.role = "{{ZooClusterOptions.WorkerRole}}"
+        akka.cluster.distributed-data.role = "{{ClusterRoles.Worker}}"
         # Majority (not majority + 3) for the shard coordinator's state: with three workers the default
         # needs all of them, so one dead worker blocks every shard allocation until it is removed.
         akka.cluster.sharding.coordinator-state.write-majority-plus = 0

@@ -1,4 +1,4 @@
-using WeightWatcher.Cluster.Coordination;
+using WeightWatcher.Cluster.Protocol;
 
 namespace WeightWatcher.Cluster.Hosting;
 
@@ -7,9 +7,6 @@ public sealed record ZooClusterOptions
 {
     /// <summary>Actor system name: every node of one cluster must use the same.</summary>
     public const string SystemName = "weightwatcher";
-
-    /// <summary>Role of nodes that host layer workers (and may host the coordinator).</summary>
-    public const string WorkerRole = "worker";
 
     /// <summary>Interface to bind (0.0.0.0 in a container).</summary>
     public string Hostname { get; init; } = "127.0.0.1";

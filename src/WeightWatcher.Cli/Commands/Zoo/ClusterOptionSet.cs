@@ -1,5 +1,6 @@
 using System.CommandLine;
 using WeightWatcher.Cluster.Coordination;
+using WeightWatcher.Cluster.Protocol;
 using WeightWatcher.Cluster.Hosting;
 
 namespace WeightWatcher.Cli.Commands.Zoo;
