@@ -25,26 +25,16 @@ public sealed class ZooCoordinatorProxy;
 /// </summary>
 public static class ZooClusterHostingExtensions
 {
-    /// <summary>Adds the zoo cluster to <paramref name="builder"/>.</summary>
+    /// <summary>Adds the zoo cluster to <paramref name="builder"/>: membership, the region and the coordinator singleton.</summary>
     public static AkkaConfigurationBuilder AddWeightWatcherCluster(this AkkaConfigurationBuilder builder, ZooClusterOptions options, ZooNodeServices services)
     {
-        var roles = options.HostsWorkers ? new[] { ClusterRoles.Worker } : [];
         builder
             .ConfigureLoggers(loggers =>
             {
                 loggers.ClearLoggers();
                 loggers.AddLogger<SerilogLogger>();
             })
-            .AddHocon(ClusterHocon(options), HoconAddMode.Prepend)
-            .WithRemoting(options.Hostname, options.Port, options.PublicHostname)
-            .WithClustering(new ClusterOptions
-            {
-                SeedNodes = options.SeedAddresses().ToArray(),
-                Roles = roles,
-                SplitBrainResolver = SplitBrainResolverOption.Default,
-                // No min-nr-of-members: the coordinator waits for workers itself (ZooCoordinatorSettings.MinimumWorkers).
-            })
-            .AddSetup(ZooMessageSerializer.Binding());
+            .AddZooClusterMembership(options);
 
         // The proxy on a member that has just started cannot find the singleton until the cluster is up: expected, not a warning.
         // Identified every 250 ms rather than every second: a job is submitted as soon as the cluster is up.
@@ -79,6 +69,24 @@ public static class ZooClusterHostingExtensions
         }
         return builder;
     }
+
+    /// <summary>
+    /// Membership alone: remoting, clustering with the split-brain resolver and the node's roles, the
+    /// protocol's serializer and the settings of <see cref="ClusterHocon"/>. In-process specs build on this
+    /// to run a coordinator against probes with the production wiring.
+    /// </summary>
+    public static AkkaConfigurationBuilder AddZooClusterMembership(this AkkaConfigurationBuilder builder, ZooClusterOptions options) =>
+        builder
+            .AddHocon(ClusterHocon(options), HoconAddMode.Prepend)
+            .WithRemoting(options.Hostname, options.Port, options.PublicHostname)
+            .WithClustering(new ClusterOptions
+            {
+                SeedNodes = options.SeedAddresses().ToArray(),
+                Roles = options.HostsWorkers ? [ClusterRoles.Worker] : [],
+                SplitBrainResolver = SplitBrainResolverOption.Default,
+                // No min-nr-of-members: the coordinator waits for workers itself (ZooCoordinatorSettings.MinimumWorkers).
+            })
+            .AddZooSerialization();
 
     /// <summary>Settings without a typed option in Akka.Hosting.</summary>
     private static string ClusterHocon(ZooClusterOptions options) => $$"""
