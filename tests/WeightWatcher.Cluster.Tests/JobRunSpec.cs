@@ -2,6 +2,7 @@ using WeightWatcher.Cluster.Coordination;
 using WeightWatcher.Cluster.Protocol;
 using WeightWatcher.Cluster.Results;
 using WeightWatcher.Core.Analysis;
+using WeightWatcher.Storage;
 
 namespace WeightWatcher.Cluster.Tests;
 
@@ -23,7 +24,7 @@ public sealed class JobRunSpec
         [Model("a"), Model("b")], [], [], null, null, 0);
 
     private static PlannedModel Model(string name) => new(
-        name, new ModelReference(name + ".safetensors", [new StoredFile(name + ".safetensors", 100, "v1")]), "hash-" + name,
+        name, new ModelReference(name + ".safetensors", [new StoredObject(name + ".safetensors", 100, "v1")]), "hash-" + name,
         new Dictionary<string, string> { [name + ".safetensors"] = "sha" }, "safetensors", null,
         [new PlannedLayer(name + "0", 1, "fc1"), new PlannedLayer(name + "1", 2, "fc2")]);
 

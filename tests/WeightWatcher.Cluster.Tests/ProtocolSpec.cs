@@ -4,6 +4,7 @@ using WeightWatcher.Cluster.Protocol;
 using WeightWatcher.Cluster.Serialization;
 using WeightWatcher.Cluster.Workers;
 using WeightWatcher.Core.Analysis;
+using WeightWatcher.Storage;
 
 namespace WeightWatcher.Cluster.Tests;
 
@@ -18,7 +19,7 @@ public sealed class ProtocolSpec(ITestOutputHelper output) : Akka.Hosting.TestKi
     {
         var options = new AnalysisOptions { Layers = ["dense", "-fc3"], MpFit = true, FixFingers = FingerFix.ClipXmax, XMax = null, Seed = 7 };
         var location = new JobLocation("/zoo", "az://results", "nightly/");
-        var model = new ModelReference("models/bert/", [new StoredFile("models/bert/model.safetensors", 123, "\"0x8D\"")]);
+        var model = new ModelReference("models/bert/", [new StoredObject("models/bert/model.safetensors", 123, "\"0x8D\"")]);
         var rows = new CachedLayer(
             [new Dictionary<string, object?> { ["layer_id"] = 3L, ["name"] = "fc1", ["alpha"] = 2.5, ["D"] = 3.0, ["xmax"] = double.PositiveInfinity, ["W_scale"] = null, ["has_esd"] = true, ["warning"] = "NaN" }],
             null);

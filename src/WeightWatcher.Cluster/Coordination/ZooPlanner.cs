@@ -115,7 +115,7 @@ public sealed class ZooPlanner
             // A model that yields no row is reported, never dropped without a word.
             throw new ModelFormatException(root, null, "no layer to analyze: " + SkippedLayer.WhyNothingToAnalyze(lease.Reader.Tensors.Count, skipped));
         }
-        var reference = new ModelReference(root, files.Select(f => new StoredFile(f.Path, f.Length, f.Version)).ToList());
+        var reference = new ModelReference(root, files);
         return new PlannedModel(name, reference, contentHash, fileHashes, lease.Reader.FormatName, entry, layers, skipped.Count, SkippedLayer.CountsByReason(skipped));
     }
 
@@ -156,13 +156,13 @@ public sealed class ZooPlanner
             }
             catch (CatalogException e)
             {
-                failures.Add(new ZooFailure("(catalog)", null, e.Message));
+                failures.Add(ZooFailure.OfCatalog(e.Message));
                 return (null, path);
             }
         }
         if (spec.Catalog is not null)
         {
-            failures.Add(new ZooFailure("(catalog)", null, $"{spec.Catalog}: catalog not found in the store or on this node's disk; models are analyzed without series"));
+            failures.Add(ZooFailure.OfCatalog($"{spec.Catalog}: catalog not found in the store or on this node's disk; models are analyzed without series"));
         }
         return (null, null);
     }

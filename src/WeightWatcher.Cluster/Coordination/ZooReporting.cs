@@ -102,7 +102,7 @@ public static class ZooReporting
         var manifest = new JobManifest(
             spec.JobId, ZooEngine.Version, services.Store(spec.Store).Description, spec.ModelsPrefix, resultStore.Description, layout.Prefix, plan.CatalogPath,
             spec.Options, spec.SubmittedAt, startedAt, finished,
-            new ManifestCounts(plan.Models.Count, plan.Failures.Count(f => f.Layer is null && f.Model != "(catalog)"), analyzedTotal + cachedTotal + failedTotal, analyzedTotal, cachedTotal, failedTotal, outcome.Resent, plan.HashesComputed),
+            new ManifestCounts(plan.Models.Count, plan.Failures.Count(f => f.IsModelFailure), analyzedTotal + cachedTotal + failedTotal, analyzedTotal, cachedTotal, failedTotal, outcome.Resent, plan.HashesComputed),
             new ManifestTimings(times.Planning, times.Analysis, clock.Elapsed.TotalSeconds, (finished - startedAt).TotalSeconds),
             manifestModels, failures, plan.Ignored, files.Select(f => layout.Report(f.Name)).ToList(), outcome.Nodes);
         var json = JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestJson);
