@@ -90,9 +90,9 @@ public static class ZooClusterHostingExtensions
 
     /// <summary>Settings without a typed option in Akka.Hosting.</summary>
     private static string ClusterHocon(ZooClusterOptions options) => $$"""
-        # Akka's own events are for operators when something is wrong: warnings and errors only (set
-        # WW_AKKA_LOG_LEVEL=INFO to see membership and sharding chatter). The job's events go to Serilog directly.
-        akka.loglevel = {{Environment.GetEnvironmentVariable("WW_AKKA_LOG_LEVEL") ?? "WARNING"}}
+        # Akka's own events are for operators when something is wrong: warnings and errors only by default
+        # (ZooClusterOptions.AkkaLogLevel). The job's events go to Serilog directly.
+        akka.loglevel = {{options.AkkaLogLevel}}
         akka.stdout-loglevel = WARNING
         akka.cluster.split-brain-resolver.stable-after = {{(int)options.StableAfter.TotalMilliseconds}}ms
         akka.cluster.run-coordinated-shutdown-when-down = on

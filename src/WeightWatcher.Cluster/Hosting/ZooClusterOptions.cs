@@ -32,6 +32,12 @@ public sealed record ZooClusterOptions
     /// <summary>Worker members a new job waits for before its layers are handed out (see <see cref="ZooCoordinatorSettings.MinimumWorkers"/>).</summary>
     public int MinimumWorkers { get; init; } = 1;
 
+    /// <summary>
+    /// Level of Akka's own log (DEBUG, INFO, WARNING, ERROR): membership and sharding chatter shows from
+    /// INFO; the default keeps it to what an operator must see.
+    /// </summary>
+    public string AkkaLogLevel { get; init; } = "WARNING";
+
     /// <summary>Dispatch settings of the coordinator.</summary>
     public ZooCoordinatorSettings Coordinator { get; init; } = new(MaxInFlight: 16, TaskTimeout: TimeSpan.FromMinutes(5), MaxAttempts: 3);
 
