@@ -25,8 +25,13 @@ public sealed record ZooJobSpec(
     string? Catalog,
     AnalysisOptions Options,
     DateTimeOffset SubmittedAt,
-    Coordination.ZooCoordinatorSettings? Dispatch = null,
-    ZooReportSettings? Reports = null) : IZooMessage;
+    ZooCoordinatorSettings? Dispatch = null,
+    ZooReportSettings? Reports = null) : IZooMessage
+{
+    /// <summary>The job's stores and results prefix, as its tasks carry them.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public JobLocation Location => new(Store, ResultStore, ResultsPrefix);
+}
 
 /// <summary>What a job writes besides its tables: the HTML report, history retention and alert rules.</summary>
 /// <param name="KeepRuns">Runs kept under <c>runs/</c> (older ones are deleted, oldest first).</param>

@@ -109,9 +109,10 @@ public sealed class Analyzer
         var match = all.FirstOrDefault(l => l.Name == layer)
             ?? (int.TryParse(layer, out int id) ? all.FirstOrDefault(l => l.LayerId == id) : null)
             ?? throw new ModelFormatException(model.ModelPath, layer, "no such layer (give a layer id or name; see `ww describe`)");
-        if (match.Type == LayerType.Unknown)
+        if (match.Type is LayerType.Unknown or LayerType.Norm or LayerType.Flattened)
         {
-            throw new ModelFormatException(model.ModelPath, match.Tensor.Name, $"layer '{match.Name}' is not analyzable ({Shape(match)})");
+            string why = match.Skip is { } skip ? $"{Shape(match)}: {skip.Detail}" : Shape(match);
+            throw new ModelFormatException(model.ModelPath, match.Tensor.Name, $"layer '{match.Name}' is not analyzable ({why})");
         }
         var pooled = match with { SliceId = null };
         var row = AnalyzeTensor(model, [pooled], options with { DetX = false }, new StageClock())[0];

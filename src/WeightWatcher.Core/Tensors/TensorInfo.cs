@@ -21,6 +21,14 @@ public sealed record TensorInfo(string Name, DType DType, long[] Shape, string S
     /// <summary>Number of elements (product of the shape; 1 for a scalar).</summary>
     public long ElementCount => CountElements(Shape);
 
+    /// <summary>
+    /// True when <paramref name="other"/> describes the same stored tensor (file, byte range, shape), even as
+    /// a copy of this header (records compare arrays by reference).
+    /// </summary>
+    public bool SameBytes(TensorInfo other) =>
+        ReferenceEquals(this, other) || (SourceFile == other.SourceFile && Offset == other.Offset && ByteLength == other.ByteLength
+            && ContainerEntry == other.ContainerEntry && Shape.AsSpan().SequenceEqual(other.Shape));
+
     /// <summary>Shape as text, e.g. <c>(64, 3, 3, 3)</c>.</summary>
     public string ShapeText => "(" + string.Join(", ", Shape) + ")";
 

@@ -112,19 +112,6 @@ public sealed class KerasH5Reader : IModelReader
     }
 
     /// <inheritdoc />
-    public double[] ReadTensor(TensorInfo tensor)
-    {
-        long count = tensor.ElementCount;
-        if (count < 0 || count > ReaderLimits.MaxTensorElements)
-        {
-            throw new ModelFormatException(ModelPath, tensor.Name, $"{count} elements is more than the {ReaderLimits.MaxTensorElements} this reader materialises");
-        }
-        var result = new double[count];
-        ReadTensor(tensor, result);
-        return result;
-    }
-
-    /// <inheritdoc />
     public void ReadTensor(TensorInfo tensor, Span<double> destination)
     {
         try
