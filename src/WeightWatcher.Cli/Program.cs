@@ -21,6 +21,8 @@ public static class Program
             .CreateLogger();
         try
         {
+            Native.BackendNotice.Remember(args);
+            Native.KernelSelector.PrepareFor(args);
             return BuildRoot().Parse(args).Invoke();
         }
         finally

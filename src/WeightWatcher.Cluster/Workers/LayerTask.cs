@@ -40,7 +40,7 @@ public static class LayerTask
                 catch (Exception e) when (e is ModelFormatException or LayerAnalysisException)
                 {
                     // Bad input is a property of the bytes: cached, so the next run does not try again.
-                    result = new CachedLayer([], $"{where}: {e.Message}");
+                    result = new CachedLayer([], $"{where}: {e.Message}", services.Backend);
                 }
                 await cache.PutAsync(task.LayerKey, result, cancellation).ConfigureAwait(false);
                 return Reply(task, node, result, clock.Elapsed.TotalSeconds);
@@ -73,6 +73,6 @@ public static class LayerTask
         var rows = results
             .Select(r => (IReadOnlyDictionary<string, object?>)columns.ToDictionary(c => c, c => LayerTable.Value(r, c), StringComparer.Ordinal))
             .ToList();
-        return new CachedLayer(rows, null);
+        return new CachedLayer(rows, null, services.Backend);
     }
 }

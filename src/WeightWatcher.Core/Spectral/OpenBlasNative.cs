@@ -68,6 +68,10 @@ internal static unsafe partial class OpenBlasNative
     /// <summary>Loads the library once; null when it is missing or unusable, with the reason.</summary>
     public static readonly Lazy<string?> LoadError = new(() =>
     {
+        if (string.Equals(Environment.GetEnvironmentVariable(OpenBlasSpectralBackend.DisableVariable), "off", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"{OpenBlasSpectralBackend.DisableVariable}=off is set";
+        }
         try
         {
             int revision = Revision();
