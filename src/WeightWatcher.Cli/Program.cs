@@ -28,7 +28,7 @@ public static class Program
         finally
         {
             Log.CloseAndFlush();
-            if (Environment.GetEnvironmentVariable("WW_REPORT_PEAK_RSS") == "1")
+            if (Environment.GetEnvironmentVariable(Commands.Zoo.BenchReport.Variable) == "1")
             {
                 // Read by `ww bench`, which runs analyses in child processes to measure their peak memory.
                 Console.Error.WriteLine($"peak_rss_bytes={PeakRss.Bytes()}");

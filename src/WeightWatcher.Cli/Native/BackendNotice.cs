@@ -48,10 +48,10 @@ internal static class BackendNotice
             // The provider is here but its OpenBLAS/LAPACKE runtime libraries are not.
             return $"{sudo}apt-get install -y libopenblas0-pthread liblapacke";
         }
-        string rerun = Environment.GetEnvironmentVariable(LauncherVariable) is { Length: > 0 } launcher
-            ? $"{launcher} {string.Join(' ', _args.Select(Quote))}".TrimEnd()
-            : "./ww (in the repository: it rebuilds with the native provider)";
-        return $"{sudo}apt-get install -y libopenblas-dev liblapacke-dev cmake gcc && {rerun}";
+        // ./ww rebuilds with the native provider once the packages are there.
+        string? launcher = Environment.GetEnvironmentVariable(LauncherVariable) is { Length: > 0 } l ? l : null;
+        string rerun = $"{launcher ?? "./ww"} {string.Join(' ', _args.Select(Quote))}".TrimEnd();
+        return $"{sudo}apt-get install -y libopenblas-dev liblapacke-dev cmake gcc && {rerun}{(launcher is null ? " (in the repository)" : "")}";
     }
 
     private static string Quote(string arg) =>

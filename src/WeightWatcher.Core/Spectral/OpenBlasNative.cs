@@ -87,7 +87,20 @@ internal static unsafe partial class OpenBlasNative
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
         {
-            return $"libMathNetNumericsOpenBLAS.so not loadable ({e.Message.Split('\n')[0]})";
+            if (!File.Exists(Path.Combine(AppContext.BaseDirectory, Library + ".so")))
+            {
+                return $"the native provider {Library}.so was not built (Debian's libopenblas-dev and liblapacke-dev were missing when ww was built)";
+            }
+            return $"{Library}.so does not load ({LoaderDetail(e.Message)})";
         }
     });
+
+    /// <summary>The dynamic loader's own words in .NET's message (e.g. "libopenblas.so.0: cannot open shared object file"), else its first line.</summary>
+    private static string LoaderDetail(string message)
+    {
+        const string marker = "LD_DEBUG environment variable:";
+        int at = message.IndexOf(marker, StringComparison.Ordinal);
+        string detail = at >= 0 ? message[(at + marker.Length)..].Trim() : "";
+        return detail.Length > 0 ? detail.Split('\n')[0] : message.Split('\n')[0];
+    }
 }

@@ -28,6 +28,9 @@ internal sealed class ZooHost : IAsyncDisposable
 
     public ActorSystem System => _host.Services.GetRequiredService<ActorSystem>();
 
+    /// <summary>True for a member started without seeds: it forms a cluster of its own.</summary>
+    public bool IsClusterOfOne => Options.Seeds.Count == 0;
+
     /// <summary>Builds and starts a member.</summary>
     public static async Task<ZooHost> StartAsync(ZooClusterOptions options, int parallel, string staging, CancellationToken cancellation)
     {
@@ -43,6 +46,23 @@ internal sealed class ZooHost : IAsyncDisposable
         return new ZooHost(host, services, options);
     }
 
+    private bool IsAlone()
+    {
+        var cluster = Akka.Cluster.Cluster.Get(System);
+        var state = cluster.State;
+        return !cluster.IsTerminated && state.Unreachable.Count == 0 && state.Members.All(m => m.UniqueAddress.Equals(cluster.SelfUniqueAddress));
+    }
+
+    /// <summary>Shutdown reason of a member that was alone in its cluster.</summary>
+    private sealed class AloneReason : CoordinatedShutdown.Reason
+    {
+        public static readonly AloneReason Instance = new();
+
+        public override int ExitCode => 0;
+
+        public override string ToString() => "the last member of its cluster is stopping";
+    }
+
     /// <summary>The coordinator singleton's proxy.</summary>
     public Task<IActorRef> CoordinatorAsync(CancellationToken cancellation) =>
         _host.Services.GetRequiredService<ActorRegistry>().GetAsync<ZooCoordinatorProxy>(cancellation);
@@ -51,10 +71,21 @@ internal sealed class ZooHost : IAsyncDisposable
     public Task WaitForShutdownAsync(CancellationToken cancellation) =>
         Task.WhenAny(_host.WaitForShutdownAsync(cancellation), System.WhenTerminated);
 
+    /// <summary>
+    /// Stops the member. A member that is alone in its cluster has nobody to tell it is leaving, to hand its
+    /// singletons to or to rebalance shards with: it skips the leave protocol (Leaving, Exiting, Removed
+    /// take a leader tick and gossip rounds, about a second) and terminates its actor system at once. A
+    /// member with others runs the full coordinated shutdown, as before.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         try
         {
+            if (IsAlone())
+            {
+                Log.Information("Last member of the cluster: stopping without the leave protocol");
+                await CoordinatedShutdown.Get(System).Run(AloneReason.Instance, CoordinatedShutdown.PhaseBeforeActorSystemTerminate).ConfigureAwait(false);
+            }
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
             await _host.StopAsync(timeout.Token).ConfigureAwait(false);
         }

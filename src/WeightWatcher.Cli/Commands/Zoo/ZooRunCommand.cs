@@ -40,6 +40,12 @@ internal static class ZooRunCommand
         {
             string? storeSpec = p.GetValue(store);
             string? modelsPrefix = p.GetValue(models);
+            bool hasSeeds = !string.IsNullOrEmpty(p.GetValue(cluster.Seeds) ?? Environment.GetEnvironmentVariable("WW_SEEDS"));
+            bool hostsWorkers = !hasSeeds || p.GetValue(work);
+            if (hostsWorkers)
+            {
+                Native.BackendNotice.PrintIfManaged();
+            }
             if (storeSpec is null)
             {
                 string folder = DemoZoo.DefaultFolder;
@@ -69,28 +75,54 @@ internal static class ZooRunCommand
                 return CliErrors.BadInput;
             }
             var settings = new ZooCoordinatorSettings(p.GetValue(maxInFlight), TimeSpan.FromSeconds(p.GetValue(taskTimeout)), MaxAttempts: 3);
-            bool hasSeeds = !string.IsNullOrEmpty(p.GetValue(cluster.Seeds) ?? Environment.GetEnvironmentVariable("WW_SEEDS"));
-            var clusterOptions = cluster.Bind(p, hostsWorkers: !hasSeeds || p.GetValue(work), settings);
+            var clusterOptions = cluster.Bind(p, hostsWorkers, settings);
             var spec = new ZooJobSpec(
                 $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}",
                 storeSpec, modelsPrefix ?? "", resultSpec, p.GetValue(results) ?? "results/", p.GetValue(catalog), options, DateTimeOffset.UtcNow, clusterOptions.Coordinator);
 
-            await using var host = await ZooHost.StartAsync(clusterOptions, cluster.ParallelLayers(p), cluster.StagingFolder(p), cancellation);
-            var coordinator = await host.CoordinatorAsync(cancellation);
-            var display = new ZooProgressDisplay();
-            Log.Information("Submitting zoo job {JobId}", spec.JobId);
-            var status = await ZooJobClient.RunAsync(coordinator, spec, display.Show, cancellation: cancellation);
-            display.Finish();
-            if (status.Phase == JobPhase.Failed)
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var host = await ZooHost.StartAsync(clusterOptions, cluster.ParallelLayers(p), cluster.StagingFolder(p), cancellation);
+            double started = double.NaN;
+            JobManifest? manifest = null;
+            int code;
+            try
             {
-                Console.Error.WriteLine($"error: zoo job {spec.JobId} failed: {status.Message}");
-                return CliErrors.BadInput;
+                var coordinator = await host.CoordinatorAsync(cancellation);
+                var display = new ZooProgressDisplay();
+                Log.Information("Submitting zoo job {JobId}", spec.JobId);
+                var status = await ZooJobClient.RunAsync(coordinator, spec, s =>
+                {
+                    if (double.IsNaN(started))
+                    {
+                        started = clock.Elapsed.TotalSeconds;
+                    }
+                    display.Show(s);
+                }, host.IsClusterOfOne ? ClusterOfOnePoll : null, cancellation);
+                display.Finish();
+                if (status.Phase == JobPhase.Failed)
+                {
+                    Console.Error.WriteLine($"error: zoo job {spec.JobId} failed: {status.Message}");
+                    code = CliErrors.BadInput;
+                }
+                else
+                {
+                    (code, manifest) = await PrintSummaryAsync(host, spec);
+                }
             }
-            return await PrintSummaryAsync(host, spec);
+            finally
+            {
+                clock.Restart();
+                await host.DisposeAsync();
+            }
+            new ZooRunTimings(started, manifest?.Timings, clock.Elapsed.TotalSeconds).Report();
+            return code;
         }
     }
 
-    private static async Task<int> PrintSummaryAsync(ZooHost host, ZooJobSpec spec)
+    /// <summary>How often a cluster of one asks its own coordinator for the job's status (in-process messages: cheap).</summary>
+    private static readonly TimeSpan ClusterOfOnePoll = TimeSpan.FromMilliseconds(25);
+
+    private static async Task<(int Code, JobManifest Manifest)> PrintSummaryAsync(ZooHost host, ZooJobSpec spec)
     {
         var store = host.Services.ResultStore(new JobLocation(spec.Store, spec.ResultStore, spec.ResultsPrefix));
         var layout = new ResultLayout(spec.ResultsPrefix);
@@ -100,6 +132,10 @@ internal static class ZooRunCommand
         var c = manifest.Counts;
         string where = store.LocalRoot is { } root ? Path.Combine(root, layout.Prefix) : $"{store.Description} {layout.Prefix}";
         Console.WriteLine($"zoo job {manifest.JobId}: {c.Models} models, {c.Layers} layers ({c.LayersAnalyzed} analyzed, {c.LayersCached} from earlier runs, {c.LayersFailed} failed) in {manifest.Timings.Total:F1} s");
+        foreach (var backend in manifest.Backends)
+        {
+            Console.WriteLine($"spectra: {backend.Backend} ({backend.Layers} layers)");
+        }
         Console.WriteLine($"results: {where}");
         foreach (var report in manifest.Reports.Append(layout.Manifest))
         {
@@ -113,7 +149,7 @@ internal static class ZooRunCommand
         {
             Console.Error.WriteLine($"... and {manifest.Failures.Count - 20} more failures (see manifest.json)");
         }
-        return manifest.Failures.Count == 0 ? CliErrors.Success : CliErrors.PartialFailure;
+        return (manifest.Failures.Count == 0 ? CliErrors.Success : CliErrors.PartialFailure, manifest);
     }
 
     /// <summary>Folder specs become absolute, so every member resolves them alike.</summary>
