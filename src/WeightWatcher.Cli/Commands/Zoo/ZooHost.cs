@@ -36,7 +36,10 @@ internal sealed class ZooHost : IAsyncDisposable
     {
         var (analyzer, backend) = EngineFactory.Create(SpectralPrecision.Double, parallel);
         var services = new ZooNodeServices(analyzer, staging, stagingBytes: 20L << 30, parallelism: parallel);
-        var builder = Host.CreateApplicationBuilder();
+        // No default configuration sources: every setting comes from the command line or WW_* variables, and
+        // the defaults' appsettings.json watcher alone put inotify watches on the whole working directory
+        // tree (measured: the largest part of a cluster of one's start). Logging goes to Serilog directly.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         builder.Services.AddAkka(ZooClusterOptions.SystemName, (akka, _) => akka.AddWeightWatcherCluster(options, services));
         var host = builder.Build();
