@@ -34,7 +34,8 @@ internal static class KernelSelector
     /// </summary>
     public static void PrepareFor(string[] args)
     {
-        if (args.Length == 0 || !NativeCommands.Contains(args[0]))
+        if (args.Length == 0 || !NativeCommands.Contains(args[0])
+            || string.Equals(Environment.GetEnvironmentVariable(OpenBlasSpectralBackend.DisableVariable), "off", StringComparison.OrdinalIgnoreCase))
         {
             return;
         }
@@ -54,13 +55,12 @@ internal static class KernelSelector
     {
         var choice = Decide();
         OpenBlasKernel.Apply(choice);
-        Log.Information("OpenBLAS kernel family {Family} ({Source}): {Reason}", choice.Family ?? "(OpenBLAS's detection)", choice.SourceLabel, choice.Reason);
         return choice;
     }
 
     /// <summary>
-    /// After the provider has loaded: warns when OpenBLAS runs another family than decided, and forgets a
-    /// cached verdict made for another OpenBLAS version (it is decided again on the next run).
+    /// After the provider has loaded: logs the family and why, warns when OpenBLAS runs another family than
+    /// decided, and forgets a cached verdict made for another OpenBLAS version (decided again next run).
     /// </summary>
     public static void VerifyLoaded()
     {
@@ -70,6 +70,7 @@ internal static class KernelSelector
             return;
         }
         string? loaded = OpenBlasKernel.Loaded;
+        Log.Information("OpenBLAS {Version} runs its {Family} kernels ({Source}): {Reason}", OpenBlasKernel.Version, loaded, choice.SourceLabel, choice.Reason);
         if (choice.Family is { } family && !string.Equals(loaded, family, StringComparison.OrdinalIgnoreCase))
         {
             Log.Warning("OpenBLAS runs its {Loaded} kernels although {Family} was asked for ({Source}): this OpenBLAS does not know that family or the CPU lacks it", loaded, family, choice.SourceLabel);
