@@ -38,24 +38,12 @@ internal static class ZooRunCommand
 
         async Task<int> RunAsync(ParseResult p, CancellationToken cancellation)
         {
-            string? storeSpec = p.GetValue(store);
-            string? modelsPrefix = p.GetValue(models);
             bool hasSeeds = !string.IsNullOrEmpty(p.GetValue(cluster.Seeds) ?? Environment.GetEnvironmentVariable("WW_SEEDS"));
             bool hostsWorkers = !hasSeeds || p.GetValue(work);
             if (hostsWorkers)
             {
                 Native.BackendNotice.PrintIfManaged();
             }
-            if (storeSpec is null)
-            {
-                string folder = DemoZoo.DefaultFolder;
-                int count = DemoZoo.Materialize(folder);
-                Console.Error.WriteLine($"demo zoo: {count} models in {Path.Combine(folder, "models")}");
-                storeSpec = folder;
-                modelsPrefix ??= DemoZoo.ModelsPrefix;
-            }
-            storeSpec = Absolute(storeSpec);
-            string? resultSpec = p.GetValue(resultStore) is { } r ? Absolute(r) : null;
             var options = analysis.Bind(p);
             var invalid = options.Validate();
             if (invalid.Count > 0)
@@ -63,25 +51,29 @@ internal static class ZooRunCommand
                 Console.Error.WriteLine("error: " + string.Join("; ", invalid));
                 return CliErrors.BadInput;
             }
-            try
-            {
-                // Open the stores here first: a wrong path or missing credentials is a one-line error, not a stuck job.
-                StoreFactory.Create(storeSpec).Dispose();
-                StoreFactory.Create(resultSpec ?? storeSpec, createIfMissing: true).Dispose();
-            }
-            catch (StoreException e)
-            {
-                Console.Error.WriteLine("error: " + e.Message);
-                return CliErrors.BadInput;
-            }
             var settings = new ZooCoordinatorSettings(p.GetValue(maxInFlight), TimeSpan.FromSeconds(p.GetValue(taskTimeout)), MaxAttempts: 3);
             var clusterOptions = cluster.Bind(p, hostsWorkers, settings);
-            var spec = new ZooJobSpec(
-                $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}",
-                storeSpec, modelsPrefix ?? "", resultSpec, p.GetValue(results) ?? "results/", p.GetValue(catalog), options, DateTimeOffset.UtcNow, clusterOptions.Coordinator);
 
+            // The member starts while the stores are checked (and the demo zoo materialised): its start-up is
+            // the larger part of a run with nothing to analyze, and it needs neither.
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var host = await ZooHost.StartAsync(clusterOptions, cluster.ParallelLayers(p), cluster.StagingFolder(p), cancellation);
+            var starting = Task.Run(() => ZooHost.StartAsync(clusterOptions, cluster.ParallelLayers(p), cluster.StagingFolder(p), cancellation), cancellation);
+            ZooJobSpec? spec;
+            try
+            {
+                spec = Locate(p, options, clusterOptions.Coordinator);
+            }
+            catch
+            {
+                await (await starting).DisposeAsync();
+                throw;
+            }
+            var host = await starting;
+            if (spec is null)
+            {
+                await host.DisposeAsync();
+                return CliErrors.BadInput;
+            }
             double started = double.NaN;
             JobManifest? manifest = null;
             int code;
@@ -116,6 +108,37 @@ internal static class ZooRunCommand
             }
             new ZooRunTimings(started, manifest?.Timings, clock.Elapsed.TotalSeconds).Report();
             return code;
+        }
+
+        // The job's stores (the demo zoo when none is given), opened once here so that a wrong path or missing
+        // credentials is a one-line error rather than a stuck job; null after printing that error.
+        ZooJobSpec? Locate(ParseResult p, Core.Analysis.AnalysisOptions options, ZooCoordinatorSettings dispatch)
+        {
+            string? storeSpec = p.GetValue(store);
+            string? modelsPrefix = p.GetValue(models);
+            if (storeSpec is null)
+            {
+                string folder = DemoZoo.DefaultFolder;
+                int count = DemoZoo.Materialize(folder);
+                Console.Error.WriteLine($"demo zoo: {count} models in {Path.Combine(folder, "models")}");
+                storeSpec = folder;
+                modelsPrefix ??= DemoZoo.ModelsPrefix;
+            }
+            storeSpec = Absolute(storeSpec);
+            string? resultSpec = p.GetValue(resultStore) is { } r ? Absolute(r) : null;
+            try
+            {
+                StoreFactory.Create(storeSpec).Dispose();
+                StoreFactory.Create(resultSpec ?? storeSpec, createIfMissing: true).Dispose();
+            }
+            catch (StoreException e)
+            {
+                Console.Error.WriteLine("error: " + e.Message);
+                return null;
+            }
+            return new ZooJobSpec(
+                $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}",
+                storeSpec, modelsPrefix ?? "", resultSpec, p.GetValue(results) ?? "results/", p.GetValue(catalog), options, DateTimeOffset.UtcNow, dispatch);
         }
     }
 
