@@ -44,6 +44,11 @@ internal sealed class ZooBench(string workDir, BenchReport report, Action<string
         report.Add("zoo", "noop_start_plus_leave", split["start"] + split["leave"], "s", "cluster start + leave of the no-op re-run (medians); target <= 0.5");
         report.Add("zoo", "process_baseline", baseline, "s", $"ww --version, median of {Reruns}: the .NET runtime's start and exit alone");
         report.Add("zoo", "noop_over_baseline", noop / baseline, "x", "no-op re-run / bare process start, measured in this run");
+        report.Add("zoo", "noop_start_plus_leave_over_baseline", (split["start"] + split["leave"]) / baseline, "x", "cluster start + leave / bare process start: how much other work on the machine inflated both");
+        if (Load() is double load)
+        {
+            report.Add("zoo", "load_average", load, "", "1-minute load average when the section ended (other processes on these cores)");
+        }
     }
 
     private void AddSplit(string run, double process, IReadOnlyDictionary<string, double> split)
@@ -71,6 +76,11 @@ internal sealed class ZooBench(string workDir, BenchReport report, Action<string
         var counts = manifest.RootElement.GetProperty("counts");
         return new ZooRun(child.Seconds, split, counts.GetProperty("layers").GetInt32(), counts.GetProperty("layersAnalyzed").GetInt32());
     }
+
+    private static double? Load() =>
+        File.Exists("/proc/loadavg") && double.TryParse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double load)
+            ? load
+            : null;
 
     private static double Median(IEnumerable<double> values)
     {
