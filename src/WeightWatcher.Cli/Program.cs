@@ -21,6 +21,10 @@ public static class Program
             .CreateLogger();
         try
         {
+            if (args is ["zoo" or "node", ..])
+            {
+                Commands.Zoo.ZooHost.WarmUp();
+            }
             Native.BackendNotice.Remember(args);
             Native.KernelSelector.PrepareFor(args);
             return BuildRoot().Parse(args).Invoke();

@@ -31,6 +31,26 @@ internal sealed class ZooHost : IAsyncDisposable
     /// <summary>True for a member started without seeds: it forms a cluster of its own.</summary>
     public bool IsClusterOfOne => Options.Seeds.Count == 0;
 
+    /// <summary>
+    /// Starts, on another core, the one-time work that a member's start-up would otherwise do on its own
+    /// path: Akka's HOCON reads every duration through a <c>RegexOptions.Compiled</c> regex, generated and
+    /// JIT-compiled at first use (not covered by ReadyToRun; the largest single item of a member's start-up
+    /// measured), and Akka.Hosting quotes settings through another. Called as the command starts; the
+    /// member's start then finds them ready (or waits for the type initializer already under way).
+    /// </summary>
+    public static void WarmUp() => ThreadPool.UnsafeQueueUserWorkItem(_ =>
+    {
+        try
+        {
+            Akka.Configuration.ConfigurationFactory.ParseString("warm-up = 1s").GetTimeSpan("warm-up");
+            _ = Akka.Hosting.HoconExtensions.ToHocon("warm-up");
+        }
+        catch (Exception e)
+        {
+            Log.Debug(e, "Warm-up failed (harmless: the member's start does the same work)");
+        }
+    }, null);
+
     /// <summary>Builds and starts a member.</summary>
     public static async Task<ZooHost> StartAsync(ZooClusterOptions options, int parallel, string staging, CancellationToken cancellation)
     {
