@@ -1,5 +1,5 @@
 // Build script of WeightWatcher.Cluster (Cake). Run: dotnet tool restore && dotnet cake --target=<Task>
-// Tasks: Clean, Restore, Build, Azurite, Test (default), Pack, Analyze (the main job on its embedded default).
+// Tasks: Clean, Restore, Build, NpmTools, Test (default), Pack, Analyze (the main job on its embedded default).
 #nullable enable
 using System.Xml.Linq;
 
@@ -54,33 +54,26 @@ Task("Build")
     .IsDependentOn("Restore")
     .Does(() => DotNetBuild(solution, new DotNetBuildSettings { Configuration = configuration, NoRestore = true }));
 
-Task("Azurite")
-    .Description("Installs the Azurite blob emulator into .tools/ (the storage tests' emulator) when missing; needs npm.")
+Task("NpmTools")
+    .Description("Installs the npm packages the tests use (Azurite, nsfwjs) into .tools/, as pinned in .ci/npm-tools/package.json; needs npm.")
     .Does(() =>
 {
-    var tools = MakeAbsolute(Directory("./.tools"));
-    if (System.IO.File.Exists(tools.CombineWithFilePath("node_modules/.bin/azurite-blob").FullPath))
+    if (Context.Tools.Resolve("npm") is null)
     {
+        Warning("npm is not on PATH: the blob storage tests and the TF.js real-file tests will be skipped.");
         return;
     }
-    var npm = Context.Tools.Resolve("npm");
-    if (npm is null)
-    {
-        Warning("npm is not on PATH, so Azurite is not installed: the blob storage tests will be skipped.");
-        return;
-    }
-    Information("Installing azurite@3.37.0 into .tools ...");
-    var rc = StartProcess(npm, new ProcessSettings { Arguments = $"install --prefix \"{tools.FullPath}\" --no-audit --no-fund azurite@3.37.0" });
+    var rc = StartProcess("bash", new ProcessSettings { Arguments = ".ci/npm-tools/install" });
     if (rc != 0)
     {
-        Warning($"npm install azurite failed (exit code {rc}): the blob storage tests will be skipped.");
+        Warning($".ci/npm-tools/install failed (exit code {rc}): the tests that need Azurite or nsfwjs will be skipped.");
     }
 });
 
 Task("Test")
     .Description("Runs every test project and prints 'N passed, N failed[, N skipped]'.")
     .IsDependentOn("Build")
-    .IsDependentOn("Azurite")
+    .IsDependentOn("NpmTools")
     .Does(() =>
 {
     CleanDirectory(testResults);

@@ -6,7 +6,7 @@
 #   deploy/scripts/start-azurite.sh          start (in the background) and print the connection string
 #   deploy/scripts/start-azurite.sh stop     stop the emulator this script started and delete its data
 #
-# Install the emulator first if needed: npm install --prefix .tools --no-audit --no-fund azurite@3.37.0
+# Install the emulator first if needed: bash .ci/npm-tools/install
 # Environment: AZURITE_PORT (default 10000), WW_AZURITE (another azurite-blob executable),
 # WW_LOCAL_STATE (where the PID file and log go; default <repo>/artifacts/local).
 set -euo pipefail
@@ -63,7 +63,7 @@ elif listening "$port"; then
 else
   if [[ ! -x "$azurite" ]]; then
     echo "azurite-blob not found at $azurite" >&2
-    echo "install it: (cd '$repo' && npm install --prefix .tools --no-audit --no-fund azurite@3.37.0)" >&2
+    echo "install it: (cd '$repo' && bash .ci/npm-tools/install)" >&2
     exit 1
   fi
   mkdir -p "$state"

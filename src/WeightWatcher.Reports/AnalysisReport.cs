@@ -27,7 +27,8 @@ public static class AnalysisReport
     /// <summary>
     /// The whole result as JSON: model, options, the spectral backend that ran (provider, OpenBLAS version,
     /// kernel family and who chose it, precision), timings, summary, layers (objects keyed by the reference's
-    /// column names, in its order) and failures. NaN and infinities, which JSON cannot hold, are written as null.
+    /// column names, in its order), failures and skipped layers (with their reason). NaN and infinities, which
+    /// JSON cannot hold, are written as null.
     /// </summary>
     public static void WriteJson(string path, AnalysisResult result, WeightWatcher.Core.Spectral.BackendInfo? backend = null)
     {
@@ -81,6 +82,25 @@ public static class AnalysisReport
             w.WriteNumber("layer_id", f.Layer.LayerId);
             w.WriteString("name", f.Layer.Name);
             w.WriteString("reason", f.Reason);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("skipped");
+        foreach (var s in result.Skipped)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("layer_id", s.Layer.LayerId);
+            w.WriteString("name", s.Layer.Name);
+            w.WriteString("tensor", s.Layer.Tensor.Name);
+            w.WriteStartArray("shape");
+            foreach (long d in s.Layer.Tensor.Shape)
+            {
+                w.WriteNumberValue(d);
+            }
+            w.WriteEndArray();
+            w.WriteString("dtype", Core.Tensors.DTypes.DisplayName(s.Layer.Tensor.DType));
+            w.WriteString("reason", LayerSkip.Code(s.Reason.Kind));
+            w.WriteString("detail", s.Reason.Detail);
             w.WriteEndObject();
         }
         w.WriteEndArray();

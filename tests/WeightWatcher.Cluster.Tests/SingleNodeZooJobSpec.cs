@@ -53,7 +53,12 @@ public sealed class SingleNodeZooJobSpec
         Assert.Contains(manifest.Failures, f => f.Model == "notes" && f.Reason.Contains("unrecognised", StringComparison.OrdinalIgnoreCase));
         Assert.Contains(manifest.Failures, f => f.Model == "empty" && f.Reason.Contains("empty folder", StringComparison.Ordinal));
         Assert.Contains(manifest.Failures, f => f.Model == "ghost" && f.Reason.Contains("no such model", StringComparison.Ordinal));
-        Assert.Equal(4, manifest.Failures.Count);
+        Assert.Contains(manifest.Failures, f => f.Model == "vectors" && f.Reason.Contains("no layer to analyze: all 1 layers with weights were skipped (1 1-D weights", StringComparison.Ordinal));
+        Assert.Equal(TestZoo.BadModels.Order(StringComparer.Ordinal), manifest.Failures.Select(f => f.Model).Order(StringComparer.Ordinal));
+        // Each safetensors model has a 1-D ln.weight, reported as skipped; the reference model's five layers are all analyzed.
+        Assert.All(manifest.Models, m => Assert.Equal(
+            m.Model == "reference" ? (0, "") : (1, "1 1-D weights (biases, norm scales)"),
+            (m.LayersSkipped, m.Skipped)));
         Assert.Contains("models/README.md", manifest.Ignored);
         Assert.Equal(TestZoo.GoodModels.Keys.Order(StringComparer.Ordinal), manifest.Models.Select(m => m.Model));
         Assert.All(manifest.Models, m => Assert.Equal(64, m.ContentHash.Length));

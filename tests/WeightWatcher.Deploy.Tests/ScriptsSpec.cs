@@ -80,7 +80,7 @@ public sealed partial class ScriptsSpec
     public void StartAzuriteStartsTheEmulatorAndStopsIt()
     {
         string azurite = Path.Combine(RepoPaths.Root, ".tools", "node_modules", ".bin", "azurite-blob");
-        Assert.SkipUnless(File.Exists(azurite), $"Azurite is not installed at {azurite} (npm install --prefix .tools azurite@3.37.0)");
+        Assert.SkipUnless(File.Exists(azurite), $"Azurite is not installed at {azurite} (bash .ci/npm-tools/install)");
         string state = Directory.CreateTempSubdirectory("ww-deploy-azurite-").FullName;
         string script = Path.Combine(RepoPaths.Scripts, "start-azurite.sh");
         var env = new Dictionary<string, string> { ["AZURITE_PORT"] = FreePort().ToString(), ["WW_LOCAL_STATE"] = state };

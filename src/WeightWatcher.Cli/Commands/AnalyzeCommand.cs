@@ -16,7 +16,7 @@ internal static class AnalyzeCommand
 
     public static Command Create()
     {
-        var model = new Argument<string?>("model") { Description = "Model file or directory (safetensors, .npy, .npz); omitted: the embedded reference model", Arity = ArgumentArity.ZeroOrOne };
+        var model = new Argument<string?>("model") { Description = "Model file or directory (any format ww reads, see README); omitted: the embedded reference model", Arity = ArgumentArity.ZeroOrOne };
         var csv = new Option<string?>("--csv") { Description = "Write one row per layer with the reference's columns" };
         var json = new Option<string?>("--json") { Description = "Write the rows, the summary and any failures as JSON" };
         var options = new AnalysisOptionSet();
@@ -52,10 +52,6 @@ internal static class AnalyzeCommand
         {
             Console.WriteLine($"  {name,-18} {CellFormatter.Format(value)}");
         }
-        if (result.Rows.Count == 0)
-        {
-            Console.WriteLine("  (no layer passed the filters)");
-        }
         if (csv is not null)
         {
             AnalysisReport.WriteLayersCsv(csv, result);
@@ -71,6 +67,8 @@ internal static class AnalyzeCommand
             Log.Warning("Layer {LayerId} {Name} failed: {Reason}", f.Layer.LayerId, f.Layer.Name, f.Reason);
             Console.Error.WriteLine("error: " + f.Reason);
         }
-        return result.Failures.Count == 0 ? CliErrors.Success : CliErrors.PartialFailure;
+        int analyzedLayers = result.Rows.Select(r => r.Layer.LayerId).Distinct().Count();
+        return SkipReport.Report(reader, result.Skipped, analyzedLayers, result.Failures.Count)
+            ?? (result.Failures.Count == 0 ? CliErrors.Success : CliErrors.PartialFailure);
     }
 }

@@ -15,6 +15,9 @@ internal static class CliErrors
     /// <summary>The model was analyzed but some layers failed (each reported on stderr; results still written).</summary>
     public const int PartialFailure = 3;
 
+    /// <summary>The model was read but holds no layer to analyze (no tensors, or every layer skipped or filtered out).</summary>
+    public const int NothingToAnalyze = 4;
+
     /// <summary>Runs a command body, mapping bad input to a one-line error on stderr and exit code 2.</summary>
     public static int Run(Func<int> body) => RunAsync(() => Task.FromResult(body())).GetAwaiter().GetResult();
 

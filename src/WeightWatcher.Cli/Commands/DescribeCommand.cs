@@ -26,13 +26,13 @@ internal static class DescribeCommand
         var columns = LayerTable.DescribeColumns(options);
         var rows = layers.Select(l => columns.Select(c => LayerTable.DescribeValue(l, c)).ToArray()).ToList();
         Console.Write(ConsoleTable.Render(columns, rows));
-        int skipped = LayerEnumerator.EnumerateAll(source.Reader).Count - layers.Select(l => l.LayerId).Distinct().Count();
-        Console.WriteLine($"{layers.Count} rows; {source.Reader.Tensors.Count} tensors; {skipped} weight tensors skipped by type or filters");
+        Console.WriteLine($"{layers.Count} rows; {source.Reader.Tensors.Count} tensors");
         if (csv is not null)
         {
             AnalysisReport.WriteDescribeCsv(csv, layers, options);
             Console.WriteLine($"Wrote {layers.Count} rows to {csv}");
         }
-        return CliErrors.Success;
+        var skipped = LayerEnumerator.EnumerateSkipped(source.Reader, options);
+        return SkipReport.Report(source.Reader, skipped, layers.Select(l => l.LayerId).Distinct().Count(), 0) ?? CliErrors.Success;
     }
 }

@@ -17,7 +17,9 @@ public sealed record RememberedLayer(int LayerId, string Name, IReadOnlyList<Byt
 /// <summary>A model's layers as planned from its headers.</summary>
 /// <param name="Format">The format detected from content.</param>
 /// <param name="Layers">Its layers, in id order.</param>
-public sealed record RememberedPlan(string Format, IReadOnlyList<RememberedLayer> Layers);
+/// <param name="SkippedLayers">Layers with weights that are not analyzed (see <see cref="PlannedModel.SkippedLayers"/>).</param>
+/// <param name="Skipped">Those layers counted by reason (see <see cref="PlannedModel.Skipped"/>).</param>
+public sealed record RememberedPlan(string Format, IReadOnlyList<RememberedLayer> Layers, int SkippedLayers = 0, string Skipped = "");
 
 /// <summary>
 /// The layers of models planned before, by model root, content hash, analysis options and the build of
@@ -28,7 +30,8 @@ public sealed record RememberedPlan(string Format, IReadOnlyList<RememberedLayer
 /// </summary>
 public sealed class PlanIndex
 {
-    private const int FormatVersion = 1;
+    /// <summary>2: skipped layers remembered too.</summary>
+    private const int FormatVersion = 2;
 
     private static readonly string Build = typeof(Analyzer).Assembly.ManifestModule.ModuleVersionId.ToString("N");
 

@@ -14,7 +14,7 @@ public static class ZooEngine
     /// matching. Deliberately not the commit id: a rebuild that changes nothing numeric must not force
     /// the whole zoo to be analyzed again.
     /// </summary>
-    public const int ResultsSchema = 1;
+    public const int ResultsSchema = 2; // 2: conv layout from the framework (flip path), Keras 1x1 convs
 
     /// <summary>Engine version recorded in keys and manifests.</summary>
     public static string Version { get; } =

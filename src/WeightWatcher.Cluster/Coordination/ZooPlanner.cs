@@ -4,6 +4,7 @@ using WeightWatcher.Cluster.Results;
 using WeightWatcher.Cluster.Workers;
 using WeightWatcher.Core.Analysis;
 using WeightWatcher.Core.Formats;
+using WeightWatcher.Core.Layers;
 using WeightWatcher.Core.Regression;
 using WeightWatcher.Storage;
 
@@ -38,7 +39,7 @@ public sealed class ZooPlanner
     public async Task<ZooPlan> PlanAsync(ZooJobSpec spec, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellation = default)
     {
         var store = _services.Store(spec.Store);
-        var location = new JobLocation(spec.Store, spec.ResultStore, spec.ResultsPrefix);
+        var location = spec.Location;
         var resultStore = _services.ResultStore(location);
         var layout = new ResultLayout(spec.ResultsPrefix);
         string prefix = spec.ModelsPrefix.Length == 0 || spec.ModelsPrefix.EndsWith('/') ? spec.ModelsPrefix : spec.ModelsPrefix + "/";
@@ -107,8 +108,8 @@ public sealed class ZooPlanner
             plans.Remember(planKey, plan);
         }
         var layers = plan.Layers.Select(l => new PlannedLayer(ZooEngine.LayerKey(options, contentHash, l.LayerId), l.LayerId, l.Name, l.Ranges)).ToList();
-        var reference = new ModelReference(root, files.Select(f => new StoredFile(f.Path, f.Length, f.Version)).ToList());
-        return new PlannedModel(name, reference, contentHash, fileHashes, plan.Format, entry, layers);
+        var reference = new ModelReference(root, files);
+        return new PlannedModel(name, reference, contentHash, fileHashes, plan.Format, entry, layers, plan.SkippedLayers, plan.Skipped);
     }
 
     /// <summary>A model's layers from its headers (the model is opened; for blob safetensors models only the header ranges are fetched).</summary>
@@ -122,7 +123,13 @@ public sealed class ZooPlanner
             .OrderBy(g => g.Key)
             .Select(g => new RememberedLayer(g.Key, g.First().Name, ranged ? [StoreRange(root, local, g.First().Tensor)] : null))
             .ToList();
-        return new RememberedPlan(lease.Reader.FormatName, layers);
+        var skipped = LayerEnumerator.EnumerateSkipped(lease.Reader, options);
+        if (layers.Count == 0)
+        {
+            // A model that yields no row is reported, never dropped without a word.
+            throw new ModelFormatException(root, null, "no layer to analyze: " + SkippedLayer.WhyNothingToAnalyze(lease.Reader.Tensors.Count, skipped));
+        }
+        return new RememberedPlan(lease.Reader.FormatName, layers, skipped.Count, SkippedLayer.CountsByReason(skipped));
     }
 
     /// <summary>Where a tensor of a locally staged model lies in the store: its file's store path and byte range.</summary>
@@ -162,13 +169,13 @@ public sealed class ZooPlanner
             }
             catch (CatalogException e)
             {
-                failures.Add(new ZooFailure("(catalog)", null, e.Message));
+                failures.Add(ZooFailure.OfCatalog(e.Message));
                 return (null, path);
             }
         }
         if (spec.Catalog is not null)
         {
-            failures.Add(new ZooFailure("(catalog)", null, $"{spec.Catalog}: catalog not found in the store or on this node's disk; models are analyzed without series"));
+            failures.Add(ZooFailure.OfCatalog($"{spec.Catalog}: catalog not found in the store or on this node's disk; models are analyzed without series"));
         }
         return (null, null);
     }

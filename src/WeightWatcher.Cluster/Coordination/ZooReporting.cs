@@ -28,7 +28,7 @@ public static class ZooReporting
         ZooNodeServices services, ZooJobSpec spec, ZooPlan plan, AnalysisOutcome outcome, DateTimeOffset startedAt, (double Planning, double Analysis) times, CancellationToken cancellation = default)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var location = new JobLocation(spec.Store, spec.ResultStore, spec.ResultsPrefix);
+        var location = spec.Location;
         var cache = services.Cache(location);
         var layout = new ResultLayout(spec.ResultsPrefix);
         var results = new Dictionary<string, CachedLayer>(outcome.Results, StringComparer.Ordinal);
@@ -85,11 +85,11 @@ public static class ZooReporting
             analyzedTotal += analyzed;
             cachedTotal += cached;
             failedTotal += failed;
-            rowsByModel.Add(new ZooLayerRows(model.Name, rows, failed));
+            rowsByModel.Add(new ZooLayerRows(model.Name, rows, failed) { SkippedLayers = model.SkippedLayers });
             manifestModels.Add(new ManifestModel(
                 model.Name, model.Reference.Root, model.Format, model.ContentHash,
                 model.Reference.Files.Select(f => new ManifestFile(f.Path, f.Length, f.Version, model.FileHashes[f.Path])).ToList(),
-                model.Catalog?.Series, model.Catalog?.Accuracy, model.Layers.Count, analyzed, cached, failed));
+                model.Catalog?.Series, model.Catalog?.Accuracy, model.Layers.Count, analyzed, cached, failed, model.SkippedLayers, model.Skipped));
         }
 
         var files = ZooReport.Build(new ZooReportInput(rowsByModel, plan.Catalog, LayerTable.AnalyzeColumns(spec.Options)));
@@ -102,7 +102,7 @@ public static class ZooReporting
         var manifest = new JobManifest(
             spec.JobId, ZooEngine.Version, services.Store(spec.Store).Description, spec.ModelsPrefix, resultStore.Description, layout.Prefix, plan.CatalogPath,
             spec.Options, spec.SubmittedAt, startedAt, finished,
-            new ManifestCounts(plan.Models.Count, plan.Failures.Count(f => f.Layer is null && f.Model != "(catalog)"), analyzedTotal + cachedTotal + failedTotal, analyzedTotal, cachedTotal, failedTotal, outcome.Resent, plan.HashesComputed),
+            new ManifestCounts(plan.Models.Count, plan.Failures.Count(f => f.IsModelFailure), analyzedTotal + cachedTotal + failedTotal, analyzedTotal, cachedTotal, failedTotal, outcome.Resent, plan.HashesComputed),
             new ManifestTimings(times.Planning, times.Analysis, clock.Elapsed.TotalSeconds, (finished - startedAt).TotalSeconds),
             manifestModels, failures, plan.Ignored, files.Select(f => layout.Report(f.Name)).ToList(), outcome.Nodes, Backends(plan, results));
         var json = JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestJson);

@@ -27,7 +27,7 @@ public sealed record JobManifest(
     IReadOnlyList<string> Ignored,
     IReadOnlyList<string> Reports,
     IReadOnlyList<string> Nodes,
-    IReadOnlyList<ManifestBackend> Backends);
+    IReadOnlyList<ManifestBackend>? Backends = null);
 
 /// <summary>
 /// What computed the spectra of the job's layer results (those analyzed now and those cached by earlier
@@ -43,7 +43,10 @@ public sealed record ManifestCounts(int Models, int ModelsFailed, int Layers, in
 /// <summary>Wall time of each phase, in seconds.</summary>
 public sealed record ManifestTimings(double Planning, double Analysis, double Reports, double Total);
 
-/// <summary>One input model: its files and hashes, and what happened to its layers.</summary>
+/// <summary>
+/// One input model: its files and hashes, and what happened to its layers (<c>LayersSkipped</c>: layers
+/// with weights that are not analyzed, counted by reason in <c>Skipped</c>).
+/// </summary>
 public sealed record ManifestModel(
     string Model,
     string Root,
@@ -55,7 +58,9 @@ public sealed record ManifestModel(
     int Layers,
     int LayersAnalyzed,
     int LayersCached,
-    int LayersFailed);
+    int LayersFailed,
+    int LayersSkipped = 0,
+    string Skipped = "");
 
 /// <summary>One input file.</summary>
 public sealed record ManifestFile(string Path, long Length, string Version, string Sha256);

@@ -22,7 +22,11 @@ public sealed record AnalysisResult(
     IReadOnlyList<LayerResult> Rows,
     IReadOnlyList<LayerFailure> Failures,
     ModelSummary Summary,
-    AnalysisTimings Timings);
+    AnalysisTimings Timings)
+{
+    /// <summary>Layers with weights that were not analyzed, in id order, each with its reason.</summary>
+    public IReadOnlyList<SkippedLayer> Skipped { get; init; } = [];
+}
 
 /// <summary>One layer's ESD and fit, as <c>ww esd</c> shows it.</summary>
 /// <param name="Layer">The layer.</param>

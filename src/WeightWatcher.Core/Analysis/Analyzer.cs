@@ -72,7 +72,10 @@ public sealed class Analyzer
             progress?.Report(new AnalysisProgress(Interlocked.Increment(ref done), units.Count, unit[0].Name));
         });
         var analyzed = results.Where(r => r is not null).SelectMany(r => r).ToList();
-        return new AnalysisResult(model.ModelPath, options, analyzed, failures.OfType<LayerFailure>().ToList(), ModelSummary.From(analyzed), clock.ToTimings(wall.Elapsed));
+        return new AnalysisResult(model.ModelPath, options, analyzed, failures.OfType<LayerFailure>().ToList(), ModelSummary.From(analyzed), clock.ToTimings(wall.Elapsed))
+        {
+            Skipped = LayerEnumerator.EnumerateSkipped(model, options),
+        };
     }
 
     /// <summary>
@@ -109,9 +112,10 @@ public sealed class Analyzer
         var match = all.FirstOrDefault(l => l.Name == layer)
             ?? (int.TryParse(layer, out int id) ? all.FirstOrDefault(l => l.LayerId == id) : null)
             ?? throw new ModelFormatException(model.ModelPath, layer, "no such layer (give a layer id or name; see `ww describe`)");
-        if (match.Type == LayerType.Unknown)
+        if (match.Type is LayerType.Unknown or LayerType.Norm or LayerType.Flattened)
         {
-            throw new ModelFormatException(model.ModelPath, match.Tensor.Name, $"layer '{match.Name}' is not analyzable ({Shape(match)})");
+            string why = match.Skip is { } skip ? $"{Shape(match)}: {skip.Detail}" : Shape(match);
+            throw new ModelFormatException(model.ModelPath, match.Tensor.Name, $"layer '{match.Name}' is not analyzable ({why})");
         }
         var pooled = match with { SliceId = null };
         var row = AnalyzeTensor(model, [pooled], options with { MpFit = false, Randomize = false, DetX = false }, new StageClock())[0];
@@ -174,7 +178,7 @@ public sealed class Analyzer
     {
         // A per-row generator keeps results independent of thread scheduling.
         var rng = new Random(unchecked((seed * 1_000_003) + (layer.LayerId * 7_919) + (layer.SliceId ?? -1)));
-        int replicas = layer.NumEvals < 100 ? 5 : 1;
+        int replicas = layer.NumComponents < 100 ? 5 : 1; // the reference tests its num_components, M·rf, even for a slice
         var randomEsd = _esd.ShuffledEvals(matrices, replicas, rng);
         var single = _esd.ShuffledEvals(matrices, 1, rng);
         double maxActual = evals[^1];

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.Win32.SafeHandles;
 using WeightWatcher.Core.Tensors;
 
@@ -10,78 +9,39 @@ namespace WeightWatcher.Core.Formats;
 /// </summary>
 internal sealed class FileRangeReader : IDisposable
 {
-    private const int ChunkBytes = 1 << 20;
     private readonly Dictionary<string, SafeFileHandle> _handles = new(StringComparer.Ordinal);
     private readonly object _gate = new();
 
     public long Length(string file) => RandomAccess.GetLength(Handle(file));
 
-    public void ReadExactly(string file, long offset, Span<byte> buffer)
-    {
-        var handle = Handle(file);
-        int done = 0;
-        while (done < buffer.Length)
-        {
-            int n = RandomAccess.Read(handle, buffer[done..], offset + done);
-            if (n <= 0)
-            {
-                throw new ModelFormatException(file, null, $"unexpected end of file at byte {offset + done} (file is truncated)");
-            }
-            done += n;
-        }
-    }
+    /// <summary>Fills <paramref name="buffer"/> from <paramref name="offset"/> of <paramref name="file"/>.</summary>
+    /// <exception cref="ModelFormatException">The file cannot be opened or ends too soon.</exception>
+    public void ReadExactly(string file, long offset, Span<byte> buffer) => TensorReads.ReadExactly(Handle(file), file, offset, buffer);
 
-    /// <summary>Reads a tensor's byte range in chunks, widening each chunk into a new array.</summary>
-    public double[] ReadAsDouble(TensorInfo t)
-    {
-        long count = CheckRange(t);
-        // Every element is overwritten, so the array need not be zeroed first.
-        var result = GC.AllocateUninitializedArray<double>((int)count);
-        ReadInto(t, result);
-        return result;
-    }
-
-    /// <summary>Reads a tensor's byte range in chunks, widening each chunk into <paramref name="destination"/>.</summary>
+    /// <summary>Reads a plain tensor's byte range in chunks, widening each chunk into <paramref name="destination"/>.</summary>
+    /// <exception cref="ModelFormatException">The shape and byte count disagree, or the bytes are not in the file.</exception>
     public void ReadAsDouble(TensorInfo t, Span<double> destination)
     {
-        long count = CheckRange(t);
-        if (destination.Length != count)
-        {
-            throw new ArgumentException($"destination holds {destination.Length} elements, tensor '{t.Name}' has {count}", nameof(destination));
-        }
-        ReadInto(t, destination);
+        int count = TensorReads.PlainElementCount(t);
+        TensorReads.RequireLength(t, destination, count);
+        RequireInFile(t.SourceFile, t.Name, t.Offset, t.ByteLength);
+        TensorReads.DecodeInChunks(
+            count, DTypes.SizeOf(t.DType), 1, destination,
+            (offset, bytes) => ReadExactly(t.SourceFile, t.Offset + offset, bytes),
+            (bytes, values) => ElementConverter.ToDouble(bytes, t.DType, values));
     }
 
-    private long CheckRange(TensorInfo t)
+    /// <summary>
+    /// Refuses a byte range that is not (or no longer) inside <paramref name="file"/>; checked before
+    /// anything is allocated for it (the file may have shrunk since it was opened).
+    /// </summary>
+    /// <exception cref="ModelFormatException">The range lies beyond the end of the file.</exception>
+    public void RequireInFile(string file, string tensor, long offset, long length)
     {
-        long count = TensorSizeGuard.CheckedElementCount(t);
-        // Check that the bytes exist before allocating for them (the file may have shrunk since opening).
-        long fileLength = Length(t.SourceFile);
-        if (t.Offset < 0 || t.ByteLength > fileLength - t.Offset)
+        long fileLength = Length(file);
+        if (offset < 0 || length > fileLength - offset)
         {
-            throw new ModelFormatException(t.SourceFile, t.Name, $"byte range [{t.Offset}, {t.Offset + t.ByteLength}) lies beyond the end of the file ({fileLength} bytes)");
-        }
-        return count;
-    }
-
-    private void ReadInto(TensorInfo t, Span<double> destination)
-    {
-        int size = DTypes.SizeOf(t.DType);
-        int perChunk = Math.Max(1, ChunkBytes / size);
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)perChunk * size, Math.Max(t.ByteLength, 1)));
-        try
-        {
-            for (long start = 0; start < destination.Length; start += perChunk)
-            {
-                int n = (int)Math.Min(perChunk, destination.Length - start);
-                var span = buffer.AsSpan(0, n * size);
-                ReadExactly(t.SourceFile, t.Offset + start * size, span);
-                ElementConverter.ToDouble(span, t.DType, destination.Slice((int)start, n));
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            throw new ModelFormatException(file, tensor, $"byte range [{offset}, {offset + length}) lies beyond the end of the file ({fileLength} bytes)");
         }
     }
 
@@ -115,27 +75,5 @@ internal sealed class FileRangeReader : IDisposable
             }
             _handles.Clear();
         }
-    }
-}
-
-/// <summary>Checks that a tensor's declared size is consistent and small enough to materialise.</summary>
-internal static class TensorSizeGuard
-{
-    public static long CheckedElementCount(TensorInfo t)
-    {
-        long count = t.ElementCount;
-        if (count < 0)
-        {
-            throw new ModelFormatException(t.SourceFile, t.Name, $"shape {t.ShapeText} is invalid or overflows");
-        }
-        if (count > ReaderLimits.MaxTensorElements)
-        {
-            throw new ModelFormatException(t.SourceFile, t.Name, $"shape {t.ShapeText} has {count} elements, more than the limit of {ReaderLimits.MaxTensorElements}");
-        }
-        if (count * DTypes.SizeOf(t.DType) != t.ByteLength)
-        {
-            throw new ModelFormatException(t.SourceFile, t.Name, $"byte count {t.ByteLength} does not match {DTypes.DisplayName(t.DType)} shape {t.ShapeText} ({count * DTypes.SizeOf(t.DType)} bytes expected)");
-        }
-        return count;
     }
 }

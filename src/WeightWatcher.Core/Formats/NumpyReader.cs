@@ -126,27 +126,38 @@ public sealed class NumpyReader : IModelReader
     }
 
     /// <inheritdoc />
-    public double[] ReadTensor(TensorInfo tensor)
+    public void ReadTensor(TensorInfo tensor, Span<double> destination)
     {
-        double[] values;
-        if (tensor.ContainerEntry is null)
+        int count = TensorReads.PlainElementCount(tensor);
+        TensorReads.RequireLength(tensor, destination, count);
+        if (!(_fortran.TryGetValue(tensor.Name, out bool fortran) && fortran && tensor.Rank >= 2))
         {
-            values = _io.ReadAsDouble(tensor);
+            ReadStored(tensor, destination);
+            return;
         }
-        else
+        // Fortran order: the stored elements are column-major; gather them into row-major order.
+        var stored = GC.AllocateUninitializedArray<double>(count);
+        ReadStored(tensor, stored);
+        var strides = new long[tensor.Rank];
+        strides[0] = 1;
+        for (int k = 1; k < strides.Length; k++)
         {
-            values = ReadFromArchive(tensor);
+            strides[k] = strides[k - 1] * tensor.Shape[k - 1];
         }
-        return _fortran.TryGetValue(tensor.Name, out bool f) && f ? FortranToC(values, tensor.Shape) : values;
+        TensorReads.Gather(stored, tensor.Shape, strides, destination);
     }
 
-    private double[] ReadFromArchive(TensorInfo t)
+    private void ReadStored(TensorInfo t, Span<double> destination)
     {
-        long count = TensorSizeGuard.CheckedElementCount(t);
+        if (t.ContainerEntry is null)
+        {
+            _io.ReadAsDouble(t, destination);
+            return;
+        }
         try
         {
             using var zip = OpenZip(t.SourceFile);
-            var entry = zip.GetEntry(t.ContainerEntry!) ?? throw new ModelFormatException(t.SourceFile, t.Name, "archive entry disappeared");
+            var entry = zip.GetEntry(t.ContainerEntry) ?? throw new ModelFormatException(t.SourceFile, t.Name, "archive entry disappeared");
             if (t.Offset + t.ByteLength > entry.Length)
             {
                 throw new ModelFormatException(t.SourceFile, t.Name, $"archive entry now holds {entry.Length} bytes, {t.Offset + t.ByteLength} needed");
@@ -155,58 +166,16 @@ public sealed class NumpyReader : IModelReader
             using var s = OpenEntry(entry, t.SourceFile, t.Name);
             var skip = new byte[t.Offset];
             s.ReadExactly(skip);
-            var result = new double[count];
-            int size = DTypes.SizeOf(t.DType);
-            int perChunk = Math.Max(1, (1 << 20) / size);
-            var buffer = new byte[(int)Math.Min((long)perChunk * size, t.ByteLength)];
-            for (long start = 0; start < count; start += perChunk)
-            {
-                int n = (int)Math.Min(perChunk, count - start);
-                var span = buffer.AsSpan(0, n * size);
-                s.ReadExactly(span);
-                ElementConverter.ToDouble(span, t.DType, result.AsSpan((int)start, n));
-            }
-            return result;
+            // An entry stream reads forward only: the chunks come in order, so the offsets need no seeking.
+            TensorReads.DecodeInChunks(
+                destination.Length, DTypes.SizeOf(t.DType), 1, destination,
+                (_, bytes) => s.ReadExactly(bytes),
+                (bytes, values) => ElementConverter.ToDouble(bytes, t.DType, values));
         }
         catch (Exception e) when (e is EndOfStreamException or InvalidDataException or IOException)
         {
             throw new ModelFormatException(t.SourceFile, t.Name, $"cannot read array data: {e.Message}", e);
         }
-    }
-
-    private static double[] FortranToC(double[] f, long[] shape)
-    {
-        int rank = shape.Length;
-        if (rank < 2)
-        {
-            return f;
-        }
-        var c = new double[f.Length];
-        var idx = new long[rank];
-        var fStride = new long[rank];
-        fStride[0] = 1;
-        for (int k = 1; k < rank; k++)
-        {
-            fStride[k] = fStride[k - 1] * shape[k - 1];
-        }
-        for (long i = 0; i < c.LongLength; i++)
-        {
-            long pos = 0;
-            for (int k = 0; k < rank; k++)
-            {
-                pos += idx[k] * fStride[k];
-            }
-            c[i] = f[pos];
-            for (int k = rank - 1; k >= 0; k--)
-            {
-                if (++idx[k] < shape[k])
-                {
-                    break;
-                }
-                idx[k] = 0;
-            }
-        }
-        return c;
     }
 
     private static TensorInfo MakeInfo(string name, NpyHeader h, string file, long offset, string? entry)

@@ -136,9 +136,6 @@ public sealed class SafetensorsReader : IModelReader
     }
 
     /// <inheritdoc />
-    public double[] ReadTensor(TensorInfo tensor) => _io.ReadAsDouble(tensor);
-
-    /// <inheritdoc />
     public void ReadTensor(TensorInfo tensor, Span<double> destination) => _io.ReadAsDouble(tensor, destination);
 
     /// <inheritdoc />

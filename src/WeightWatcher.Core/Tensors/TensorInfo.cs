@@ -11,13 +11,23 @@ namespace WeightWatcher.Core.Tensors;
 /// <param name="Offset">Absolute offset of the first byte in <paramref name="SourceFile"/>.</param>
 /// <param name="ByteLength">Number of bytes: element count times element size.</param>
 /// <param name="ContainerEntry">For archives (npz): the entry holding the bytes; <paramref name="Offset"/> is then relative to the entry.</param>
-public sealed record TensorInfo(string Name, DType DType, long[] Shape, string SourceFile, long Offset, long ByteLength, string? ContainerEntry = null)
+/// <param name="Unreadable">Why the elements cannot be decoded (e.g. a quantization this reader does not know), or null;
+/// such a tensor is listed, and its layer is skipped with this reason instead of failing.</param>
+public sealed record TensorInfo(string Name, DType DType, long[] Shape, string SourceFile, long Offset, long ByteLength, string? ContainerEntry = null, string? Unreadable = null)
 {
     /// <summary>Number of dimensions.</summary>
     public int Rank => Shape.Length;
 
     /// <summary>Number of elements (product of the shape; 1 for a scalar).</summary>
     public long ElementCount => CountElements(Shape);
+
+    /// <summary>
+    /// True when <paramref name="other"/> describes the same stored tensor (file, byte range, shape), even as
+    /// a copy of this header (records compare arrays by reference).
+    /// </summary>
+    public bool SameBytes(TensorInfo other) =>
+        ReferenceEquals(this, other) || (SourceFile == other.SourceFile && Offset == other.Offset && ByteLength == other.ByteLength
+            && ContainerEntry == other.ContainerEntry && Shape.AsSpan().SequenceEqual(other.Shape));
 
     /// <summary>Shape as text, e.g. <c>(64, 3, 3, 3)</c>.</summary>
     public string ShapeText => "(" + string.Join(", ", Shape) + ")";

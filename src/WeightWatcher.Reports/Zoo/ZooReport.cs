@@ -16,7 +16,7 @@ public static class ZooReport
     /// <summary>
     /// Builds <c>layers.csv</c> (<c>model</c>, then <see cref="ZooReportInput.LayerColumns"/>; models in
     /// ordinal order, each model's rows in the given order), <c>models.csv</c> (<c>model</c>, <c>series</c>,
-    /// <c>top1_acc</c>, the catalog's extra columns (prefixed <c>catalog_</c> where a name is taken), <c>layers</c>, <c>failed_layers</c>, the summary metrics
+    /// <c>top1_acc</c>, the catalog's extra columns (prefixed <c>catalog_</c> where a name is taken), <c>layers</c>, <c>failed_layers</c>, <c>skipped_layers</c>, the summary metrics
     /// some model has, <c>median_alpha</c>, <c>share_alpha_lt_2</c>, <c>share_alpha_gt_6</c>) and
     /// <c>series.csv</c> (see <see cref="Series"/>); their JSON twins (arrays of objects, NaN and
     /// infinities as null); and <c>layers.parquet</c> and <c>models.parquet</c> (numbers as nullable
@@ -35,9 +35,10 @@ public static class ZooReport
         var models = input.Models.OrderBy(m => m.Model, StringComparer.Ordinal).ToList();
         RequireUniqueNames(models.Select(m => m.Model), nameof(input));
         var aggregates = models.Select(m => (m.Model, ModelAggregate.From(m.Rows, m.FailedLayers))).ToList();
+        var skipped = models.ToDictionary(m => m.Model, m => m.SkippedLayers, StringComparer.Ordinal);
 
         var layers = LayersTable(models, input.LayerColumns);
-        var summaries = ModelsTable(aggregates, input.Catalog);
+        var summaries = ModelsTable(aggregates, skipped, input.Catalog);
         var series = SeriesTable(Series(aggregates, input.Catalog));
         return
         [
@@ -104,19 +105,19 @@ public static class ZooReport
         return new ReportTable(["model", .. layerColumns], kinds, rows);
     }
 
-    private static ReportTable ModelsTable(IReadOnlyList<(string Model, ModelAggregate Aggregate)> aggregates, ZooCatalog? catalog)
+    private static ReportTable ModelsTable(IReadOnlyList<(string Model, ModelAggregate Aggregate)> aggregates, IReadOnlyDictionary<string, int> skipped, ZooCatalog? catalog)
     {
         var extras = catalog?.ExtraColumns ?? [];
         var metrics = ModelSummary.MetricNames.Where(n => aggregates.Any(a => a.Aggregate.Summary[n] is not null)).ToList();
         string[] tail = ["median_alpha", "share_alpha_lt_2", "share_alpha_gt_6"];
-        var own = new HashSet<string>(["model", "series", "top1_acc", "layers", "failed_layers", .. ModelSummary.MetricNames, .. tail], StringComparer.Ordinal);
+        var own = new HashSet<string>(["model", "series", "top1_acc", "layers", "failed_layers", "skipped_layers", .. ModelSummary.MetricNames, .. tail], StringComparer.Ordinal);
         // A catalog column that shares a name with one of ours (say "layers") is kept under another name.
         var extraNames = extras.Select(c => own.Contains(c) ? "catalog_" + c : c);
-        string[] columns = ["model", "series", "top1_acc", .. extraNames, "layers", "failed_layers", .. metrics, .. tail];
+        string[] columns = ["model", "series", "top1_acc", .. extraNames, "layers", "failed_layers", "skipped_layers", .. metrics, .. tail];
         ColumnKind[] kinds =
         [
             ColumnKind.Text, ColumnKind.Text, ColumnKind.Number, .. extras.Select(_ => ColumnKind.Text),
-            .. Enumerable.Repeat(ColumnKind.Number, 2 + metrics.Count + tail.Length),
+            .. Enumerable.Repeat(ColumnKind.Number, 3 + metrics.Count + tail.Length),
         ];
         var rows = aggregates.Select(a =>
         {
@@ -125,7 +126,7 @@ public static class ZooReport
             return (object?[])
             [
                 a.Model, entry?.Series, entry?.Accuracy, .. extras.Select(c => entry?.Extra.GetValueOrDefault(c)),
-                ag.Layers, ag.FailedLayers, .. metrics.Select(n => ag.Summary[n]),
+                ag.Layers, ag.FailedLayers, skipped[a.Model], .. metrics.Select(n => ag.Summary[n]),
                 ag.MedianAlpha, ag.ShareAlphaBelow2, ag.ShareAlphaAbove6,
             ];
         }).ToList();

@@ -6,7 +6,11 @@ namespace WeightWatcher.Reports.Zoo;
 /// <param name="Model">The model's name (its catalog name when there is a catalog).</param>
 /// <param name="Rows">Analyzed rows in layer order, as column-to-value maps with the layer table's column names.</param>
 /// <param name="FailedLayers">Layers that could not be analyzed.</param>
-public sealed record ZooLayerRows(string Model, IReadOnlyList<IReadOnlyDictionary<string, object?>> Rows, int FailedLayers);
+public sealed record ZooLayerRows(string Model, IReadOnlyList<IReadOnlyDictionary<string, object?>> Rows, int FailedLayers)
+{
+    /// <summary>Layers with weights that were not analyzed (other ranks, layer classes, <c>min_evals</c> ...).</summary>
+    public int SkippedLayers { get; init; }
+}
 
 /// <summary>What a zoo report is built from.</summary>
 /// <param name="Models">The analyzed models; names must be unique.</param>

@@ -6,7 +6,7 @@ namespace WeightWatcher.Cluster.Tests.Support;
 /// <summary>
 /// A small zoo generated on disk for job tests: a three-member "mlp" series with catalog accuracies,
 /// a folder model, the reference model, and the bad inputs a real zoo holds (a corrupt file, an unknown
-/// format, an empty folder, a catalog row for a model that is not there).
+/// format, an empty folder, a model with no layer to analyze, a catalog row for a model that is not there).
 /// </summary>
 public static class TestZoo
 {
@@ -21,7 +21,7 @@ public static class TestZoo
     };
 
     /// <summary>Names that must appear in the manifest's failures.</summary>
-    public static readonly string[] BadModels = ["corrupt", "notes", "empty", "ghost"];
+    public static readonly string[] BadModels = ["corrupt", "notes", "empty", "ghost", "vectors"];
 
     /// <summary>Writes the zoo under <paramref name="root"/>/models.</summary>
     public static void Write(string root, bool withBadInput = true)
@@ -43,6 +43,8 @@ public static class TestZoo
             File.WriteAllBytes(Path.Combine(models, "corrupt.safetensors"), corrupt);
             File.WriteAllBytes(Path.Combine(models, "notes.bin"), Enumerable.Range(0, 500).Select(i => (byte)(i * 7 + 3)).ToArray());
             Directory.CreateDirectory(Path.Combine(models, "empty"));
+            // A readable model with nothing to analyze: only 1-D weights.
+            SafetensorsWriter.Write(Path.Combine(models, "vectors.safetensors"), [new NamedTensor("ln.weight", [32], new float[32]), new NamedTensor("ln.bias", [32], new float[32])]);
             catalog += "ghost,mlp,80.0,not in the store\n";
         }
         File.WriteAllText(Path.Combine(models, "zoo.csv"), catalog);
@@ -69,6 +71,7 @@ public static class TestZoo
             ("fc2.weight", [width, 2 * width]),
             ("fc3.weight", [16, width]),
             ("fc3.bias", [16]),
+            ("ln.weight", [16]), // a 1-D weight: counted, and reported as skipped
         };
         SafetensorsWriter.Write(path, layers.Select((l, i) => new NamedTensor(l.Name, l.Shape, ReferenceModel.Generate(seed * 31 + (ulong)i, l.Shape.Aggregate(1L, (a, b) => a * b)))));
     }

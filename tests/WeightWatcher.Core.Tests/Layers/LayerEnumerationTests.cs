@@ -72,16 +72,38 @@ public sealed class LayerEnumerationTests
     }
 
     [Theory]
-    [InlineData(20, 30, 2, 2, 20, 30)] // even kernel count, out < in: the reference swaps back (Q < 1)
-    [InlineData(30, 20, 2, 2, 30, 20)]
-    [InlineData(20, 30, 3, 3, 30, 20)] // odd kernel count: N = max, M = min
-    [InlineData(48, 24, 3, 3, 48, 24)]
-    [InlineData(16, 64, 1, 1, 64, 16)]
-    [InlineData(3, 3, 16, 8, 16, 8)] // kernel-first (Keras) layout: in = 16 > out = 8, 9 slices: N = max
-    public void Conv_dimensions_follow_the_reference_including_the_even_kernel_quirk(int d0, int d1, int d2, int d3, int n, int m)
+    // Expected (out, in, kh, kw), as state dicts and ONNX store kernels; detected the same way.
+    [InlineData(20, 30, 2, 2, 20, 30, 4, 80)] // even kernel count, out < in: the reference swaps back (Q < 1)
+    [InlineData(30, 20, 2, 2, 30, 20, 4, 80)]
+    [InlineData(20, 30, 3, 3, 30, 20, 9, 180)] // odd kernel count: N = max, M = min
+    [InlineData(48, 24, 3, 3, 48, 24, 9, 216)]
+    [InlineData(16, 64, 1, 1, 64, 16, 1, 16)]
+    // Detected kernel-first although a state dict is expected: the flip path, N and M as stored.
+    [InlineData(10, 4, 1, 60, 10, 4, 60, 240)]
+    [InlineData(4, 10, 1, 60, 4, 10, 60, 240)]
+    [InlineData(5, 5, 3, 8, 5, 5, 24, 120)]
+    [InlineData(6, 1, 5, 5, 6, 1, 25, 25)] // PyTorch LeNet's first conv
+    [InlineData(3, 3, 16, 8, 3, 3, 128, 384)] // a Keras kernel in a state dict is sliced as if it were (out, in, kh, kw)
+    public void State_dict_conv_dimensions_follow_the_reference(int d0, int d1, int d2, int d3, int n, int m, int rf, int evals)
     {
-        var (actualN, actualM, _) = LayerEnumerator.ConvDimensions(d0, d1, d2, d3);
-        Assert.Equal((n, m), (actualN, actualM));
+        var (actualN, actualM, actualRf, perSlice) = LayerEnumerator.ConvDimensions(d0, d1, d2, d3, ConvLayout.Last);
+        Assert.Equal((n, m, rf, evals), (actualN, actualM, actualRf, perSlice * actualRf));
+    }
+
+    [Theory]
+    // Expected (kh, kw, in, out), as Keras and TF.js layers models store kernels; detected the same way.
+    [InlineData(3, 3, 16, 8, 16, 8, 9, 72)] // in > out, 9 slices transposed: N = max
+    [InlineData(3, 3, 16, 32, 32, 16, 9, 144)]
+    [InlineData(1, 1, 40, 128, 128, 40, 1, 40)] // a 1x1 Conv2D: rf = 1, analyzed
+    [InlineData(10, 1, 128, 1, 1, 128, 10, 10)] // depthwise, even tap count: N and M swapped back (quirk Q2)
+    [InlineData(15, 1, 128, 1, 128, 1, 15, 15)]
+    // Detected (out, in, kh, kw) although kernel-first is expected: the flip path, N = in, M = out.
+    [InlineData(3, 3, 4, 1, 4, 1, 9, 9)] // a depthwise (3, 3, C, 1) kernel with few channels
+    [InlineData(5, 5, 2, 6, 2, 6, 25, 50)]
+    public void Keras_conv_dimensions_follow_the_reference(int d0, int d1, int d2, int d3, int n, int m, int rf, int evals)
+    {
+        var (actualN, actualM, actualRf, perSlice) = LayerEnumerator.ConvDimensions(d0, d1, d2, d3, ConvLayout.First);
+        Assert.Equal((n, m, rf, evals), (actualN, actualM, actualRf, perSlice * actualRf));
     }
 
     [Fact]

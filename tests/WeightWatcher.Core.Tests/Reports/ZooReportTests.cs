@@ -38,7 +38,7 @@ public sealed class ZooReportTests
             results[name] = new Analyzer(Backends.Create(Backends.Managed)).Analyze(reader, Options);
         }
         var models = results.Select(kv => new ZooLayerRows(kv.Key, Rows(kv.Value), kv.Value.Failures.Count)).ToList();
-        models.Add(new ZooLayerRows("broken", [], 3));
+        models.Add(new ZooLayerRows("broken", [], 3) { SkippedLayers = 2 });
         var catalog = ZooCatalog.Parse(CatalogCsv, "catalog.csv");
         return (new ZooReportInput(models, catalog, LayerTable.AnalyzeColumns(Options)), results);
     });
@@ -89,7 +89,7 @@ public sealed class ZooReportTests
         var (_, results) = Zoo.Value;
         var lines = Lines(Build()["models.csv"]);
         Assert.Equal(
-            "model,series,top1_acc,source,layers,failed_layers,log_norm,alpha,alpha_weighted,log_alpha_norm,log_spectral_norm,stable_rank,median_alpha,share_alpha_lt_2,share_alpha_gt_6",
+            "model,series,top1_acc,source,layers,failed_layers,skipped_layers,log_norm,alpha,alpha_weighted,log_alpha_norm,log_spectral_norm,stable_rank,median_alpha,share_alpha_lt_2,share_alpha_gt_6",
             lines[0]);
         // The report's own CSV is a valid catalog: read it back with the catalog reader.
         var table = ZooCatalog.Parse(Encoding.UTF8.GetString(Build()["models.csv"]), "models.csv");
@@ -104,7 +104,8 @@ public sealed class ZooReportTests
             Assert.Equal(summary[metric]!.Value, double.Parse(m1.Extra[metric], CultureInfo.InvariantCulture));
         }
         var broken = table.Find("broken")!;
-        Assert.Equal(("0", "3", ""), (broken.Extra["layers"], broken.Extra["failed_layers"], broken.Extra["alpha"]));
+        Assert.Equal(("0", "3", "2", ""), (broken.Extra["layers"], broken.Extra["failed_layers"], broken.Extra["skipped_layers"], broken.Extra["alpha"]));
+        Assert.Equal("0", m1.Extra["skipped_layers"]);
         Assert.Null(table.Find("orphan")!.Series);
     }
 

@@ -23,7 +23,7 @@ public sealed class InMemoryModelReader : IModelReader
         return this;
     }
 
-    public double[] ReadTensor(TensorInfo tensor) => (double[])_data[tensor.Name].Clone();
+    public void ReadTensor(TensorInfo tensor, Span<double> destination) => _data[tensor.Name].CopyTo(destination);
 
     public void Dispose()
     {

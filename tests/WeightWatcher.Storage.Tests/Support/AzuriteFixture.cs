@@ -21,7 +21,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     /// <summary>How CI and fresh machines install the pinned emulator (run in the repository root).</summary>
-    public const string InstallCommand = "npm install --prefix .tools azurite@3.37.0";
+    public const string InstallCommand = "bash .ci/npm-tools/install";
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 

@@ -147,7 +147,7 @@ internal static class ZooRunCommand
 
     private static async Task<(int Code, JobManifest Manifest)> PrintSummaryAsync(ZooHost host, ZooJobSpec spec)
     {
-        var store = host.Services.ResultStore(new JobLocation(spec.Store, spec.ResultStore, spec.ResultsPrefix));
+        var store = host.Services.ResultStore(spec.Location);
         var layout = new ResultLayout(spec.ResultsPrefix);
         await using var stream = await store.OpenReadAsync(layout.Manifest);
         var manifest = await JsonSerializer.DeserializeAsync<JobManifest>(stream, ZooReporting.ManifestJson)
@@ -155,7 +155,7 @@ internal static class ZooRunCommand
         var c = manifest.Counts;
         string where = store.LocalRoot is { } root ? Path.Combine(root, layout.Prefix) : $"{store.Description} {layout.Prefix}";
         Console.WriteLine($"zoo job {manifest.JobId}: {c.Models} models, {c.Layers} layers ({c.LayersAnalyzed} analyzed, {c.LayersCached} from earlier runs, {c.LayersFailed} failed) in {manifest.Timings.Total:F1} s");
-        foreach (var backend in manifest.Backends)
+        foreach (var backend in manifest.Backends ?? [])
         {
             Console.WriteLine($"spectra: {backend.Backend} ({backend.Layers} layers)");
         }

@@ -165,7 +165,8 @@ public sealed class GgufHeader
             throw new ModelFormatException(file, name, $"data [{offset}, {offset} + {bytes}) lies beyond the end of the file (data section holds {Math.Max(0, available)} bytes)");
         }
         long[] shape = dims.Reverse().ToArray();
-        var info = new TensorInfo(name, GgmlTypes.LogicalDType(type), shape, file, dataOffset + (long)offset, bytes);
+        string? unreadable = GgmlTypes.IsPlain(type) || GgmlTypes.CanDequantize(type) ? null : $"ggml type {type} cannot be dequantized by this reader";
+        var info = new TensorInfo(name, GgmlTypes.LogicalDType(type), shape, file, dataOffset + (long)offset, bytes, Unreadable: unreadable);
         return new GgufTensor(info, type, dims);
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using WeightWatcher.Core.Tensors;
 
 namespace WeightWatcher.Core.Formats.Gguf;
@@ -14,7 +13,6 @@ namespace WeightWatcher.Core.Formats.Gguf;
 /// </summary>
 public sealed class GgufReader : IModelReader
 {
-    private const int ChunkBytes = 1 << 20;
     private readonly FileRangeReader _io = new();
     private readonly Dictionary<string, GgufTensor> _byName = new(StringComparer.Ordinal);
 
@@ -61,20 +59,6 @@ public sealed class GgufReader : IModelReader
     public GgmlType GgmlTypeOf(TensorInfo tensor) => Entry(tensor).Type;
 
     /// <inheritdoc />
-    public double[] ReadTensor(TensorInfo tensor)
-    {
-        var entry = Entry(tensor);
-        if (GgmlTypes.IsPlain(entry.Type))
-        {
-            return _io.ReadAsDouble(tensor);
-        }
-        long count = CheckQuantized(entry);
-        var result = GC.AllocateUninitializedArray<double>((int)count);
-        Dequantize(entry, result);
-        return result;
-    }
-
-    /// <inheritdoc />
     public void ReadTensor(TensorInfo tensor, Span<double> destination)
     {
         var entry = Entry(tensor);
@@ -83,22 +67,11 @@ public sealed class GgufReader : IModelReader
             _io.ReadAsDouble(tensor, destination);
             return;
         }
-        long count = CheckQuantized(entry);
-        if (destination.Length != count)
-        {
-            throw new ArgumentException($"destination holds {destination.Length} elements, tensor '{tensor.Name}' has {count}", nameof(destination));
-        }
+        TensorReads.RequireLength(tensor, destination, CheckQuantized(entry));
         Dequantize(entry, destination);
     }
 
-    private GgufTensor Entry(TensorInfo tensor)
-    {
-        if (!_byName.TryGetValue(tensor.Name, out var entry) || !SameBytes(entry.Info, tensor))
-        {
-            throw new ArgumentException($"tensor '{tensor.Name}' is not one of this model's tensors", nameof(tensor));
-        }
-        return entry;
-    }
+    private GgufTensor Entry(TensorInfo tensor) => TensorReads.Entry(_byName, tensor, e => e.Info);
 
     private long CheckQuantized(GgufTensor entry)
     {
@@ -107,16 +80,8 @@ public sealed class GgufReader : IModelReader
         {
             throw new ModelFormatException(t.SourceFile, t.Name, $"ggml type {entry.Type} is not supported (readable quantized types: Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K)");
         }
-        long count = t.ElementCount;
-        if (count > ReaderLimits.MaxTensorElements)
-        {
-            throw new ModelFormatException(t.SourceFile, t.Name, $"shape {t.ShapeText} has {count} elements, more than the limit of {ReaderLimits.MaxTensorElements}");
-        }
-        long fileLength = _io.Length(t.SourceFile);
-        if (t.ByteLength > fileLength - t.Offset)
-        {
-            throw new ModelFormatException(t.SourceFile, t.Name, $"byte range [{t.Offset}, {t.Offset + t.ByteLength}) lies beyond the end of the file ({fileLength} bytes)");
-        }
+        int count = TensorReads.ElementCount(t);
+        _io.RequireInFile(t.SourceFile, t.Name, t.Offset, t.ByteLength);
         return count;
     }
 
@@ -124,28 +89,11 @@ public sealed class GgufReader : IModelReader
     {
         var t = entry.Info;
         var (blockSize, typeSize) = GgmlTypes.Layout((uint)entry.Type)!.Value;
-        long blocks = t.ByteLength / typeSize;
-        int perChunk = Math.Max(1, ChunkBytes / typeSize);
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)perChunk * typeSize, Math.Max(t.ByteLength, 1)));
-        try
-        {
-            for (long start = 0; start < blocks; start += perChunk)
-            {
-                int n = (int)Math.Min(perChunk, blocks - start);
-                var span = buffer.AsSpan(0, n * typeSize);
-                _io.ReadExactly(t.SourceFile, t.Offset + (start * typeSize), span);
-                GgmlDequantizer.Dequantize(entry.Type, span, destination.Slice((int)(start * blockSize), n * blockSize));
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        TensorReads.DecodeInChunks(
+            t.ByteLength / typeSize, typeSize, blockSize, destination,
+            (offset, bytes) => _io.ReadExactly(t.SourceFile, t.Offset + offset, bytes),
+            (bytes, values) => GgmlDequantizer.Dequantize(entry.Type, bytes, values));
     }
-
-    /// <summary>The same tensor of this model, even if the caller holds a copy of its header.</summary>
-    private static bool SameBytes(TensorInfo a, TensorInfo b) =>
-        ReferenceEquals(a, b) || (a.SourceFile == b.SourceFile && a.Offset == b.Offset && a.ByteLength == b.ByteLength && a.Shape.AsSpan().SequenceEqual(b.Shape));
 
     /// <inheritdoc />
     public void Dispose() => _io.Dispose();

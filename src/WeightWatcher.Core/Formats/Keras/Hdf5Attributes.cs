@@ -2,7 +2,10 @@ using PureHDF;
 
 namespace WeightWatcher.Core.Formats.Keras;
 
-/// <summary>Reads the text attributes Keras writes (h5py stores them as fixed-length byte strings).</summary>
+/// <summary>
+/// Reads the text attributes Keras writes: h5py stores them as fixed-length byte strings (keras 2.4) or
+/// variable-length strings (keras 2.13 and later); empty lists may carry any element type.
+/// </summary>
 internal static class Hdf5Attributes
 {
     /// <summary>Largest attribute text accepted (a model config is a few MB at most).</summary>
@@ -21,19 +24,22 @@ internal static class Hdf5Attributes
         return Hdf5Guard.Run(file, objectPath, $"read attribute '{name}'", () =>
         {
             var attribute = obj.Attribute(name);
+            // An empty list has no element type worth checking: h5py writes Keras's empty weight_names of a
+            // weightless layer (InputLayer, activations, pooling) as a float64 array of shape (0,), and a
+            // null dataspace holds nothing either.
+            ulong[] dims = attribute.Space.Type == H5DataspaceType.Null ? [0] : attribute.Space.Dimensions;
+            ulong count = dims.Aggregate(1UL, (a, b) => a * b);
+            if (count == 0)
+            {
+                return [];
+            }
             if (attribute.Type.Class is not (H5DataTypeClass.String or H5DataTypeClass.VariableLength))
             {
                 throw new ModelFormatException(file, objectPath, $"attribute '{name}' is not text but {attribute.Type.Class}");
             }
-            ulong[] dims = attribute.Space.Dimensions;
-            ulong count = dims.Aggregate(1UL, (a, b) => a * b);
             if (count > (ulong)ReaderLimits.MaxTensorCount)
             {
                 throw new ModelFormatException(file, objectPath, $"attribute '{name}' claims {count} entries");
-            }
-            if (count == 0)
-            {
-                return [];
             }
             string[] values = dims.Length == 0 ? [attribute.Read<string>()] : attribute.Read<string[]>();
             return values.Select(v => (v ?? "").TrimEnd('\0')).ToArray();

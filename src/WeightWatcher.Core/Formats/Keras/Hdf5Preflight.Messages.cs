@@ -36,13 +36,13 @@ internal sealed partial class Hdf5Preflight
         foreach (var m in messages)
         {
             var c = _r.Cursor(m.Start, m.End, path, MessageName(m.Type));
-            bool shared = (m.Flags & 0x02) != 0 && m.Type is 0x01 or 0x03 or 0x04 or 0x05 or 0x0B or 0x0C;
+            bool shared = (m.Flags & SharedMessageFlag) != 0 && m.Type is Hdf5MessageType.Dataspace or Hdf5MessageType.Datatype or Hdf5MessageType.FillValueOld or Hdf5MessageType.FillValue or Hdf5MessageType.FilterPipeline or Hdf5MessageType.Attribute;
             try
             {
                 if (shared)
                 {
                     var header = Shared(c, sharedDepth);
-                    if (m.Type == 0x03 && header is not null)
+                    if (m.Type == Hdf5MessageType.Datatype && header is not null)
                     {
                         found.Datatype = SharedDatatype(path, header);
                     }
@@ -50,33 +50,33 @@ internal sealed partial class Hdf5Preflight
                 }
                 switch (m.Type)
                 {
-                    case 0x03:
+                    case Hdf5MessageType.Datatype:
                         found.Datatype = Datatype(c, 0);
                         break;
-                    case 0x01:
+                    case Hdf5MessageType.Dataspace:
                         Dataspace(c);
                         break;
-                    case 0x04:
+                    case Hdf5MessageType.FillValueOld:
                         c.Need(c.U32("fill value size"), "fill value");
                         break;
-                    case 0x05:
+                    case Hdf5MessageType.FillValue:
                         FillValue(c);
                         break;
-                    case 0x06:
+                    case Hdf5MessageType.Link:
                         Link(c, found);
                         break;
-                    case 0x08:
+                    case Hdf5MessageType.Layout:
                         found.Layout = Layout(c);
                         break;
-                    case 0x0C:
+                    case Hdf5MessageType.Attribute:
                         Attribute(c, sharedDepth);
                         break;
-                    case 0x11:
+                    case Hdf5MessageType.SymbolTable:
                         found.SymbolTables.Add((c.Offset("B-tree address"), c.Offset("local heap address")));
                         break;
-                    case 0x02:
-                    case 0x15:
-                        DenseStorage(c, m.Type == 0x02, found, sharedDepth);
+                    case Hdf5MessageType.LinkInfo:
+                    case Hdf5MessageType.AttributeInfo:
+                        DenseStorage(c, m.Type == Hdf5MessageType.LinkInfo, found, sharedDepth);
                         break;
                 }
             }
@@ -92,18 +92,18 @@ internal sealed partial class Hdf5Preflight
         return found;
     }
 
-    private static string MessageName(int type) => type switch
+    private static string MessageName(Hdf5MessageType type) => type switch
     {
-        0x01 => "dataspace message",
-        0x02 => "link info message",
-        0x03 => "datatype message",
-        0x04 or 0x05 => "fill value message",
-        0x06 => "link message",
-        0x08 => "layout message",
-        0x0C => "attribute message",
-        0x11 => "symbol table message",
-        0x15 => "attribute info message",
-        _ => $"message of type {type}",
+        Hdf5MessageType.Dataspace => "dataspace message",
+        Hdf5MessageType.LinkInfo => "link info message",
+        Hdf5MessageType.Datatype => "datatype message",
+        Hdf5MessageType.FillValueOld or Hdf5MessageType.FillValue => "fill value message",
+        Hdf5MessageType.Link => "link message",
+        Hdf5MessageType.Layout => "layout message",
+        Hdf5MessageType.Attribute => "attribute message",
+        Hdf5MessageType.SymbolTable => "symbol table message",
+        Hdf5MessageType.AttributeInfo => "attribute info message",
+        _ => $"message of type {(int)type}",
     };
 
     /// <summary>
@@ -145,7 +145,7 @@ internal sealed partial class Hdf5Preflight
 
     private (int Class, ulong Size) SharedDatatype(string path, List<Message> header)
     {
-        foreach (var m in header.Where(m => m.Type == 0x03 && (m.Flags & 0x02) == 0))
+        foreach (var m in header.Where(m => m.Type == Hdf5MessageType.Datatype && (m.Flags & SharedMessageFlag) == 0))
         {
             return Datatype(_r.Cursor(m.Start, m.End, path, "shared datatype message"), 0);
         }
@@ -390,7 +390,7 @@ internal sealed partial class Hdf5Preflight
         if ((flags & 2) != 0)
         {
             var header = Shared(c, sharedDepth) ?? throw new LeftToLibrary();
-            var space = header.FirstOrDefault(m => m.Type == 0x01 && (m.Flags & 0x02) == 0);
+            var space = header.FirstOrDefault(m => m.Type == Hdf5MessageType.Dataspace && (m.Flags & SharedMessageFlag) == 0);
             count = space.End > space.Start ? Dataspace(_r.Cursor(space.Start, space.End, c.ObjectPath, "shared dataspace message")) : throw new LeftToLibrary();
         }
         else

@@ -142,7 +142,10 @@ internal sealed partial class Hdf5Preflight
     private static string Child(string path, string name) => path == "/" ? name : path + "/" + name;
 
     /// <summary>One message of an object header: its type, flags and body [Start, End).</summary>
-    private readonly record struct Message(int Type, byte Flags, long Start, long End);
+    /// <summary>Message flag bit 1: the message is shared (its body points to another object header).</summary>
+    private const byte SharedMessageFlag = 0x02;
+
+    private readonly record struct Message(Hdf5MessageType Type, byte Flags, long Start, long End);
 
     /// <summary>The messages of the object header at <paramref name="position"/>, continuation blocks included.</summary>
     private List<Message> Header(string path, long position)
@@ -218,9 +221,9 @@ internal sealed partial class Hdf5Preflight
             byte flags = c.U8("message flags");
             c.Skip(version == 1 ? 3UL : creationOrder ? 2UL : 0, "message prefix");
             c.Need(dataSize, $"message of type {type}");
-            var message = new Message(type, flags, c.Position, c.Position + dataSize);
+            var message = new Message((Hdf5MessageType)type, flags, c.Position, c.Position + dataSize);
             c.Position += dataSize;
-            if (type == 0x10)
+            if (message.Type == Hdf5MessageType.Continuation)
             {
                 var body = _r.Cursor(message.Start, message.End, path, "continuation message");
                 continuations.Add((body.Offset("continuation address"), body.Length("continuation length")));

@@ -57,15 +57,7 @@ internal sealed class Hdf5Tensors
             throw new ModelFormatException(_file, tensor.Name, "no such dataset in this file");
         }
         var ds = entry.Dataset;
-        long count = tensor.ElementCount;
-        if (count > ReaderLimits.MaxTensorElements)
-        {
-            throw new ModelFormatException(_file, tensor.Name, $"{count} elements is more than the {ReaderLimits.MaxTensorElements} this reader materialises");
-        }
-        if (destination.Length != count)
-        {
-            throw new ArgumentException($"destination holds {destination.Length} elements, tensor '{tensor.Name}' has {count}", nameof(destination));
-        }
+        TensorReads.RequireLength(tensor, destination, TensorReads.ElementCount(tensor));
         switch (tensor.DType)
         {
             case DType.F32:

@@ -108,20 +108,7 @@ public sealed class KerasH5Reader : IModelReader
                 4 => LayerType.Conv2D,
                 _ => LayerType.Unknown,
             };
-        return new LayerCandidate(id, layer.Name, layer.LongName, type, weight, ConvLayout.First);
-    }
-
-    /// <inheritdoc />
-    public double[] ReadTensor(TensorInfo tensor)
-    {
-        long count = tensor.ElementCount;
-        if (count < 0 || count > ReaderLimits.MaxTensorElements)
-        {
-            throw new ModelFormatException(ModelPath, tensor.Name, $"{count} elements is more than the {ReaderLimits.MaxTensorElements} this reader materialises");
-        }
-        var result = new double[count];
-        ReadTensor(tensor, result);
-        return result;
+        return new LayerCandidate(id, layer.Name, layer.LongName, type, weight, ConvLayout.First, layer.ClassName);
     }
 
     /// <inheritdoc />

@@ -18,7 +18,7 @@ namespace WeightWatcher.Core.Formats.Onnx;
 /// A tensor's <see cref="TensorInfo.Offset"/> and <see cref="TensorInfo.ByteLength"/> are its exact byte
 /// range for <c>raw_data</c> and external data. For values kept in a typed field (varints or one tag per
 /// value), the offset is where the field starts and the length the size of the decoded elements: such
-/// tensors are read only through <see cref="ReadTensor(TensorInfo)"/>, which decodes the field.
+/// tensors are read only through <see cref="ReadTensor(TensorInfo, Span{double})"/>, which decodes the field.
 /// </para>
 /// </summary>
 public sealed class OnnxReader : IModelReader
@@ -86,19 +86,12 @@ public sealed class OnnxReader : IModelReader
     };
 
     /// <inheritdoc />
-    public double[] ReadTensor(TensorInfo tensor) =>
-        _typed.TryGetValue(tensor, out var typed) ? OnnxTypedDataDecoder.Decode(tensor, typed) : _io.ReadAsDouble(tensor);
-
-    /// <inheritdoc />
     public void ReadTensor(TensorInfo tensor, Span<double> destination)
     {
         if (_typed.TryGetValue(tensor, out var typed))
         {
             var values = OnnxTypedDataDecoder.Decode(tensor, typed);
-            if (destination.Length != values.Length)
-            {
-                throw new ArgumentException($"destination holds {destination.Length} elements, tensor '{tensor.Name}' has {values.Length}", nameof(destination));
-            }
+            TensorReads.RequireLength(tensor, destination, values.Length);
             values.CopyTo(destination);
             return;
         }

@@ -13,7 +13,7 @@ internal static class OnnxTypedDataDecoder
     /// <exception cref="ModelFormatException">The bytes no longer hold the values found when the model was opened.</exception>
     public static double[] Decode(TensorInfo tensor, OnnxTypedField typed)
     {
-        long count = TensorSizeGuard.CheckedElementCount(tensor);
+        long count = TensorReads.PlainElementCount(tensor);
         var result = new double[count];
         long next = 0;
         var packed = new OnnxPackedValues();

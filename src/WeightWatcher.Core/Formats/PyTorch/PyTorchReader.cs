@@ -88,26 +88,14 @@ public sealed class PyTorchReader : IModelReader
     public static bool HasLegacyMagic(ReadOnlySpan<byte> head) => TorchLegacyLoader.HasLegacyMagic(head);
 
     /// <inheritdoc />
-    public double[] ReadTensor(TensorInfo tensor)
-    {
-        long count = TensorSizeGuard.CheckedElementCount(tensor);
-        var result = GC.AllocateUninitializedArray<double>((int)count);
-        ReadTensor(tensor, result);
-        return result;
-    }
-
-    /// <inheritdoc />
     public void ReadTensor(TensorInfo tensor, Span<double> destination)
     {
         if (!_entries.TryGetValue(tensor, out var entry))
         {
             throw new ArgumentException($"tensor '{tensor.Name}' does not belong to this model", nameof(tensor));
         }
-        long count = TensorSizeGuard.CheckedElementCount(tensor);
-        if (destination.Length != count)
-        {
-            throw new ArgumentException($"destination holds {destination.Length} elements, tensor '{tensor.Name}' has {count}", nameof(destination));
-        }
+        int count = TensorReads.PlainElementCount(tensor);
+        TensorReads.RequireLength(tensor, destination, count);
         if (count == 0)
         {
             return;
@@ -153,7 +141,7 @@ public sealed class PyTorchReader : IModelReader
         }
         var values = new double[span];
         ElementConverter.ToDouble(bytes, t.DType, values);
-        Gather(values, view.Shape, view.Stride, destination);
+        TensorReads.Gather(values, view.Shape, view.Stride, destination);
     }
 
     private static void Skip(string file, ZipEntryInfo e, Stream s, long count)
@@ -164,28 +152,6 @@ public sealed class PyTorchReader : IModelReader
             int n = (int)Math.Min(count, buffer.Length);
             ZipDirectory.ReadEntryExactly(file, e, s, buffer.AsSpan(0, n));
             count -= n;
-        }
-    }
-
-    /// <summary>Copies the elements of a strided view of <paramref name="source"/> in row-major order.</summary>
-    internal static void Gather(ReadOnlySpan<double> source, long[] shape, long[] stride, Span<double> destination)
-    {
-        int rank = shape.Length;
-        var index = new long[rank];
-        long pos = 0;
-        for (int i = 0; i < destination.Length; i++)
-        {
-            destination[i] = source[(int)pos];
-            for (int k = rank - 1; k >= 0; k--)
-            {
-                if (++index[k] < shape[k])
-                {
-                    pos += stride[k];
-                    break;
-                }
-                pos -= (shape[k] - 1) * stride[k];
-                index[k] = 0;
-            }
         }
     }
 

@@ -42,7 +42,7 @@ internal static class ZipDirectory
         long length = RandomAccess.GetLength(handle);
         int tailLength = (int)Math.Min(length, 22 + 65535);
         var tail = new byte[tailLength];
-        ReadAt(handle, file, length - tailLength, tail);
+        TensorReads.ReadExactly(handle, file, length - tailLength, tail);
         int eocd = -1;
         for (int i = tailLength - 22; i >= 0; i--)
         {
@@ -63,7 +63,7 @@ internal static class ZipDirectory
         if ((entries == 0xFFFF || cdSize == 0xFFFFFFFF || cdOffset == 0xFFFFFFFF) && eocdPos >= 20)
         {
             var locator = new byte[20];
-            ReadAt(handle, file, eocdPos - 20, locator);
+            TensorReads.ReadExactly(handle, file, eocdPos - 20, locator);
             if (BinaryPrimitives.ReadUInt32LittleEndian(locator) == Zip64LocatorSignature)
             {
                 long z64 = (long)Math.Min(BinaryPrimitives.ReadUInt64LittleEndian(locator.AsSpan(8)), (ulong)long.MaxValue);
@@ -72,7 +72,7 @@ internal static class ZipDirectory
                     throw new ModelFormatException(file, null, "zip64 end-of-central-directory record lies beyond the end of the file");
                 }
                 var rec = new byte[56];
-                ReadAt(handle, file, z64, rec);
+                TensorReads.ReadExactly(handle, file, z64, rec);
                 if (BinaryPrimitives.ReadUInt32LittleEndian(rec) != Zip64EocdSignature)
                 {
                     throw new ModelFormatException(file, null, "zip64 end-of-central-directory record is corrupt");
@@ -91,7 +91,7 @@ internal static class ZipDirectory
             throw new ModelFormatException(file, null, $"zip claims {entries} entries in a {cdSize}-byte central directory");
         }
         var cd = new byte[cdSize];
-        ReadAt(handle, file, cdOffset, cd);
+        TensorReads.ReadExactly(handle, file, cdOffset, cd);
         return ParseCentral(handle, file, cd, (int)entries, length);
     }
 
@@ -132,7 +132,7 @@ internal static class ZipDirectory
             {
                 throw new ModelFormatException(file, null, $"zip entry '{TorchGlobals.Printable(name)}' has its header beyond the end of the file");
             }
-            ReadAt(handle, file, lho, local);
+            TensorReads.ReadExactly(handle, file, lho, local);
             if (BinaryPrimitives.ReadUInt32LittleEndian(local) != LocalSignature)
             {
                 throw new ModelFormatException(file, null, $"zip entry '{TorchGlobals.Printable(name)}' has a corrupt local header");
@@ -250,20 +250,6 @@ internal static class ZipDirectory
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ModelFormatException(file, null, $"cannot open: {e.Message}", e);
-        }
-    }
-
-    private static void ReadAt(SafeFileHandle handle, string file, long offset, Span<byte> buffer)
-    {
-        int done = 0;
-        while (done < buffer.Length)
-        {
-            int n = RandomAccess.Read(handle, buffer[done..], offset + done);
-            if (n <= 0)
-            {
-                throw new ModelFormatException(file, null, $"unexpected end of file at byte {offset + done} (file is truncated)");
-            }
-            done += n;
         }
     }
 }

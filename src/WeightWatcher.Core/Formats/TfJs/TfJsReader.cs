@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using WeightWatcher.Core.Layers;
 using WeightWatcher.Core.Tensors;
@@ -20,7 +19,6 @@ public sealed class TfJsReader : IModelReader
     /// <summary>The file name of a TF.js model's description.</summary>
     public const string ModelJsonFileName = "model.json";
 
-    private const int ChunkBytes = 1 << 20;
     private readonly FileRangeReader _io = new();
     private readonly Dictionary<string, TfJsWeight> _byName = new(StringComparer.Ordinal);
 
@@ -243,48 +241,23 @@ public sealed class TfJsReader : IModelReader
                 }
             }
         }
-        return layers.Select((l, i) => new LayerCandidate(i, l.Name, l.Name, l.Type, firstWeight[i], ConvLayout.First)).ToList();
-    }
-
-    /// <inheritdoc />
-    public double[] ReadTensor(TensorInfo tensor)
-    {
-        var w = Entry(tensor);
-        long count = Check(w);
-        var result = GC.AllocateUninitializedArray<double>((int)count);
-        Decode(w, result);
-        return result;
+        return layers.Select((l, i) => new LayerCandidate(i, l.Name, l.Name, l.Type, firstWeight[i], ConvLayout.First, l.ClassName)).ToList();
     }
 
     /// <inheritdoc />
     public void ReadTensor(TensorInfo tensor, Span<double> destination)
     {
         var w = Entry(tensor);
-        long count = Check(w);
-        if (destination.Length != count)
-        {
-            throw new ArgumentException($"destination holds {destination.Length} elements, tensor '{tensor.Name}' has {count}", nameof(destination));
-        }
+        TensorReads.RequireLength(tensor, destination, Check(w));
         Decode(w, destination);
     }
 
-    private TfJsWeight Entry(TensorInfo tensor)
-    {
-        if (!_byName.TryGetValue(tensor.Name, out var w) || !SameBytes(w.Info, tensor))
-        {
-            throw new ArgumentException($"tensor '{tensor.Name}' is not one of this model's tensors", nameof(tensor));
-        }
-        return w;
-    }
+    private TfJsWeight Entry(TensorInfo tensor) => TensorReads.Entry(_byName, tensor, w => w.Info);
 
-    private long Check(TfJsWeight w)
+    private int Check(TfJsWeight w)
     {
         var t = w.Info;
-        long count = t.ElementCount;
-        if (count > ReaderLimits.MaxTensorElements)
-        {
-            throw new ModelFormatException(t.SourceFile, t.Name, $"shape {t.ShapeText} has {count} elements, more than the limit of {ReaderLimits.MaxTensorElements}");
-        }
+        int count = TensorReads.ElementCount(t);
         foreach (var s in w.Segments)
         {
             long length = _io.Length(s.File);
@@ -298,32 +271,22 @@ public sealed class TfJsReader : IModelReader
 
     private void Decode(TfJsWeight w, Span<double> destination)
     {
-        int size = DTypes.SizeOf(w.StoredType);
-        int perChunk = Math.Max(1, ChunkBytes / size);
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)perChunk * size, Math.Max(w.Info.ByteLength, 1)));
-        try
-        {
-            for (long start = 0; start < destination.Length; start += perChunk)
+        var quantization = w.Quantization?.StoredType is DType.U8 or DType.U16 ? w.Quantization : null;
+        TensorReads.DecodeInChunks(
+            destination.Length, DTypes.SizeOf(w.StoredType), 1, destination,
+            (offset, bytes) => ReadStored(w, offset, bytes),
+            (bytes, values) =>
             {
-                int n = (int)Math.Min(perChunk, destination.Length - start);
-                var bytes = buffer.AsSpan(0, n * size);
-                ReadStored(w, start * size, bytes);
-                var slice = destination.Slice((int)start, n);
-                ElementConverter.ToDouble(bytes, w.StoredType, slice);
-                if (w.Quantization is { StoredType: DType.U8 or DType.U16 } q)
+                ElementConverter.ToDouble(bytes, w.StoredType, values);
+                if (quantization is { } q)
                 {
-                    for (int i = 0; i < slice.Length; i++)
+                    for (int i = 0; i < values.Length; i++)
                     {
                         // TF.js computes in doubles and stores into a Float32Array.
-                        slice[i] = (float)((slice[i] * q.Scale) + q.Min);
+                        values[i] = (float)((values[i] * q.Scale) + q.Min);
                     }
                 }
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+            });
     }
 
     /// <summary>Reads the weight's stored bytes [offset, offset + destination.Length) across its segments.</summary>
@@ -348,10 +311,6 @@ public sealed class TfJsReader : IModelReader
             throw new ModelFormatException(w.Info.SourceFile, w.Info.Name, "weight bytes end before its shape says");
         }
     }
-
-    /// <summary>The same tensor of this model, even if the caller holds a copy of its header.</summary>
-    private static bool SameBytes(TensorInfo a, TensorInfo b) =>
-        ReferenceEquals(a, b) || (a.SourceFile == b.SourceFile && a.Offset == b.Offset && a.ByteLength == b.ByteLength && a.Shape.AsSpan().SequenceEqual(b.Shape));
 
     /// <inheritdoc />
     public void Dispose() => _io.Dispose();

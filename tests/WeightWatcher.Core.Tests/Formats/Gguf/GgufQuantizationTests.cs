@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using WeightWatcher.Core.Formats;
 using WeightWatcher.Core.Formats.Gguf;
 using WeightWatcher.Core.Tests.Support;
 

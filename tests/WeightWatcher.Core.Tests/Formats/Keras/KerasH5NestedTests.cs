@@ -1,4 +1,5 @@
 using PureHDF;
+using WeightWatcher.Core.Formats;
 using WeightWatcher.Core.Formats.Keras;
 using WeightWatcher.Core.Layers;
 using WeightWatcher.Core.Tests.Support;

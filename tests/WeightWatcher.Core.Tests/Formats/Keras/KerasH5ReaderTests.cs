@@ -45,7 +45,7 @@ public sealed class KerasH5ReaderTests
         Assert.Equal(ConvLayout.First, conv.Layout);
         // (3, 3, 16, 32): kernel-first, 9 slices of 16 x 32; in < out so no transpose: N = out = 32, M = in = 16.
         Assert.Equal((32, 16, 9), (conv.N, conv.M, conv.Rf));
-        Assert.Equal((32, 16, ConvLayout.First), LayerEnumerator.ConvDimensions(3, 3, 16, 32));
+        Assert.Equal((32, 16, 9, 16), LayerEnumerator.ConvDimensions(3, 3, 16, 32, ConvLayout.First));
         Assert.Equal((3, 3), conv.Kernel);
         Assert.Equal(LayerType.Norm, all[1].Type);
         Assert.Equal(LayerType.Flattened, all[2].Type); // no weight: keeps its type, never analyzed

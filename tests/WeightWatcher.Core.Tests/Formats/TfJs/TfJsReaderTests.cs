@@ -132,7 +132,8 @@ public sealed class TfJsReaderTests : IDisposable
         Assert.Equal(DType.I32, reader.Tensors[1].DType);
         var all = LayerEnumerator.EnumerateAll(reader);
         Assert.Equal(
-            [(1, LayerType.Dense, 20, 12, 1), (2, LayerType.Unknown, 0, 0, 1), (3, LayerType.Conv2D, 12, 4, 9), (4, LayerType.Unknown, 0, 0, 1)],
+            // The (3, 3, 4, 12) kernel is expected (out, in, kh, kw) in a graph model, as in any state dict: the flip path.
+            [(1, LayerType.Dense, 20, 12, 1), (2, LayerType.Unknown, 0, 0, 1), (3, LayerType.Conv2D, 3, 3, 48), (4, LayerType.Unknown, 0, 0, 1)],
             all.Select(l => (l.LayerId, l.Type, l.N, l.M, l.Rf)));
         var result = new Analyzer(ManagedSpectralBackend.Instance).Analyze(reader, new AnalysisOptions());
         Assert.Empty(result.Failures);

@@ -46,10 +46,21 @@ public sealed class TfJsRealModelTests
 
         var result = new Analyzer(ManagedSpectralBackend.Instance).Analyze(reader, new AnalysisOptions());
         Assert.Empty(result.Failures);
+        // A bare manifest is a state dict to the reference: kernels are expected (out, in, kh, kw), and these
+        // kernel-first (3, 3, in, out) tensors take its flip path: 3 x 3 slices W[:, :, i, j], N = M = 3,
+        // rf = in * out. Depthwise (3, 3, C, 1) filters then yield 3 * C eigenvalues and are analyzed.
         Assert.Equal(
-            [(1, "dense0/conv0/filters", LayerType.Conv2D, 32, 3, 9), (27, "fc/weights", LayerType.Dense, 136, 128, 1)],
-            result.Rows.Select(r => (r.Layer.LayerId, r.Layer.Name, r.Layer.Type, r.Layer.N, r.Layer.M, r.Layer.Rf)));
-        Assert.All(result.Rows, r => Assert.True(double.IsFinite(r.Alpha) && r.Spectrum.LambdaMax > 0));
+            [(1, "dense0/conv0/filters", LayerType.Conv2D, 3, 3, 96), (3, "dense0/conv1/depthwise_filter", LayerType.Conv2D, 3, 3, 32)],
+            result.Rows.Take(2).Select(r => (r.Layer.LayerId, r.Layer.Name, r.Layer.Type, r.Layer.N, r.Layer.M, r.Layer.Rf)));
+        Assert.Equal([1, 3, 6, 9, 12, 15, 18, 21, 24, 27], result.Rows.Select(r => r.Layer.LayerId));
+        Assert.Equal((27, "fc/weights", LayerType.Dense, 136, 128, 1), result.Rows.Select(r => (r.Layer.LayerId, r.Layer.Name, r.Layer.Type, r.Layer.N, r.Layer.M, r.Layer.Rf)).Last());
+        Assert.Equal(288, result.Rows[0].Spectrum.Evals.Length);
+        // dense0/conv2's depthwise filter is all zeros in this file (every quantized byte decodes to 0): its
+        // spectrum is zero and its fit fails; every other layer has a real spectrum.
+        var zero = Assert.Single(result.Rows, r => reader.ReadTensor(r.Layer.Tensor).All(v => v == 0));
+        Assert.Equal("dense0/conv2/depthwise_filter", zero.Layer.Name);
+        Assert.Equal((0.0, "failed"), (zero.Spectrum.LambdaMax, zero.Tail.Fit.Status));
+        Assert.All(result.Rows.Where(r => r != zero), r => Assert.True(double.IsFinite(r.Alpha) && r.Spectrum.LambdaMax > 0));
     }
 
     [Fact]

@@ -59,3 +59,26 @@ with h5py.File("keras3_h5py_latest.weights.h5", "w", libver="latest") as f:
             g.attrs["a%d" % k] = np.arange(k + 1)
         g.create_group("vars").create_dataset("0", data=rng.standard_normal((4, 3)).astype("float32"))
     f.create_group("vars")
+
+# Every attribute encoding Keras 2 writes through h5py, in one file: layer_names and weight_names as
+# variable-length str arrays (keras 2.13+; the others above are fixed-length bytes, as keras 2.4 writes),
+# the empty weight_names of a weightless layer as h5py stores an empty Python list (float64, shape (0,)),
+# and a null dataspace (h5py.Empty) as some writers store it. A 1x1 Conv2D and a DepthwiseConv2D kernel.
+str_dt = h5py.string_dtype()
+config = {"class_name": "Functional", "config": {"name": "model", "layers": [
+    {"class_name": "InputLayer", "config": {"name": "input_1"}},
+    {"class_name": "Conv2D", "config": {"name": "pointwise"}},
+    {"class_name": "ReLU", "config": {"name": "re_lu"}},
+    {"class_name": "DepthwiseConv2D", "config": {"name": "depthwise"}},
+    {"class_name": "Dense", "config": {"name": "dense"}}]}}
+with h5py.File("keras2_h5py_encodings.h5", "w") as f:
+    mw = f.create_group("model_weights")
+    mw.attrs["layer_names"] = np.array(["input_1", "pointwise", "re_lu", "depthwise", "dense"], dtype=str_dt)
+    mw.create_group("input_1").attrs["weight_names"] = np.array([])
+    mw.create_group("re_lu").attrs["weight_names"] = h5py.Empty("f8")
+    for name, weight, shape in [("pointwise", "kernel:0", (1, 1, 8, 24)), ("depthwise", "depthwise_kernel:0", (3, 3, 24, 1)), ("dense", "kernel:0", (24, 10))]:
+        g = mw.create_group(name)
+        g.attrs["weight_names"] = np.array([name + "/" + weight], dtype=str_dt)
+        g.create_group(name).create_dataset(weight, data=rng.standard_normal(shape).astype("float32"))
+    f.attrs["keras_version"] = "2.14.0"
+    f.attrs["model_config"] = json.dumps(config)
