@@ -18,7 +18,7 @@ public sealed class PlanIndexSpec
     [
         new RememberedLayer(3, "fc1.weight", null),
         new RememberedLayer(7, "fc2.weight", [new ByteRange("models/m/model.safetensors", 128, 4096)]),
-    ]);
+    ], SkippedLayers: 2, Skipped: "2 1-D weights (biases, norm scales)");
 
     [Fact]
     public async Task A_saved_plan_is_found_again_only_under_the_same_model_content_and_options()
@@ -39,6 +39,7 @@ public sealed class PlanIndexSpec
         Assert.Equal("onnx", found.Format);
         Assert.Equal(Plan.Layers.Select(l => (l.LayerId, l.Name)), found.Layers.Select(l => (l.LayerId, l.Name)));
         Assert.Equal(Plan.Layers[1].Ranges, found.Layers[1].Ranges);
+        Assert.Equal((2, "2 1-D weights (biases, norm scales)"), (found.SkippedLayers, found.Skipped));
 
         Assert.NotEqual(key, PlanIndex.KeyOf(options, "models/m/", new string('b', 64)));
         Assert.NotEqual(key, PlanIndex.KeyOf(options with { MinEvals = 20 }, "models/m/", new string('a', 64)));
