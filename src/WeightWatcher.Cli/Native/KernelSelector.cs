@@ -105,8 +105,12 @@ internal static class KernelSelector
         {
             verdict = Probe(cpu, library);
             path = cache.Save(verdict);
-            // Said once, when decided: later runs read the verdict (ww info shows it).
-            Console.Error.WriteLine($"ww: OpenBLAS kernels: {verdict.Reason}{(path is null ? "" : $" (verdict cached in {path})")}");
+            // Said once, when decided: later runs read the verdict (ww info shows it). A provider that does not
+            // load is said by the managed-provider notice, which must stay the first line.
+            if (verdict.Detected is not null)
+            {
+                Console.Error.WriteLine($"ww: OpenBLAS kernels: {verdict.Reason}{(path is null ? "" : $" (verdict cached in {path})")}");
+            }
         }
         _verdict = (verdict, path);
         string where = path is null ? "" : $" (verdict cached in {path})";

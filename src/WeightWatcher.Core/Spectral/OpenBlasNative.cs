@@ -95,12 +95,18 @@ internal static unsafe partial class OpenBlasNative
         }
     });
 
-    /// <summary>The dynamic loader's own words in .NET's message (e.g. "libopenblas.so.0: cannot open shared object file"), else its first line.</summary>
+    /// <summary>
+    /// The dynamic loader's own words in .NET's message (e.g. "libopenblas.so.0: cannot open shared object
+    /// file"): of the paths .NET tried, the one that exists and failed, not those where nothing was found.
+    /// </summary>
     private static string LoaderDetail(string message)
     {
         const string marker = "LD_DEBUG environment variable:";
         int at = message.IndexOf(marker, StringComparison.Ordinal);
-        string detail = at >= 0 ? message[(at + marker.Length)..].Trim() : "";
-        return detail.Length > 0 ? detail.Split('\n')[0] : message.Split('\n')[0];
+        var lines = (at >= 0 ? message[(at + marker.Length)..] : message)
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.FirstOrDefault(l => !l.Contains(Library + ".so: cannot open shared object file", StringComparison.Ordinal))
+            ?? lines.FirstOrDefault()
+            ?? message.Split('\n')[0];
     }
 }
