@@ -100,7 +100,8 @@ Task("Test")
         var counters = XDocument.Load(trx.FullPath).Descendants(ns + "Counters").Single();
         passed += (int)counters.Attribute("passed")!;
         failed += (int)counters.Attribute("failed")! + (int)counters.Attribute("error")! + (int)counters.Attribute("timeout")! + (int)counters.Attribute("aborted")!;
-        skipped += (int)counters.Attribute("notExecuted")!;
+        // xunit v3 leaves notExecuted at 0 and counts a skipped test only as not executed.
+        skipped += Math.Max((int)counters.Attribute("notExecuted")!, (int)counters.Attribute("total")! - (int)counters.Attribute("executed")!);
     }
     if (failure is not null && failed == 0)
     {

@@ -21,12 +21,18 @@ public static class Program
             .CreateLogger();
         try
         {
+            if (args is ["zoo" or "node", ..])
+            {
+                Commands.Zoo.ZooHost.WarmUp();
+            }
+            Native.BackendNotice.Remember(args);
+            Native.KernelSelector.PrepareFor(args);
             return BuildRoot().Parse(args).Invoke();
         }
         finally
         {
             Log.CloseAndFlush();
-            if (Environment.GetEnvironmentVariable("WW_REPORT_PEAK_RSS") == "1")
+            if (Environment.GetEnvironmentVariable(Commands.Zoo.BenchReport.Variable) == "1")
             {
                 // Read by `ww bench`, which runs analyses in child processes to measure their peak memory.
                 Console.Error.WriteLine($"peak_rss_bytes={PeakRss.Bytes()}");

@@ -25,10 +25,12 @@ public static class AnalysisReport
         CsvTableWriter.WriteFile(path, ["index", "eigenvalue"], esd.Evals.Select((v, i) => (i, v)), (p, c) => c == "index" ? p.i : p.v);
 
     /// <summary>
-    /// The whole result as JSON: model, options, summary, layers (objects keyed by the reference's column
-    /// names, in its order), failures and skipped layers (with their reason). NaN and infinities, which JSON cannot hold, are written as null.
+    /// The whole result as JSON: model, options, the spectral backend that ran (provider, OpenBLAS version,
+    /// kernel family and who chose it, precision), timings, summary, layers (objects keyed by the reference's
+    /// column names, in its order), failures and skipped layers (with their reason). NaN and infinities, which
+    /// JSON cannot hold, are written as null.
     /// </summary>
-    public static void WriteJson(string path, AnalysisResult result)
+    public static void WriteJson(string path, AnalysisResult result, WeightWatcher.Core.Spectral.BackendInfo? backend = null)
     {
         using var stream = File.Create(path);
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
@@ -36,6 +38,17 @@ public static class AnalysisReport
         w.WriteString("model", result.ModelPath);
         w.WritePropertyName("options");
         JsonSerializer.Serialize(w, result.Options, OptionsJson);
+        if (backend is not null)
+        {
+            w.WriteStartObject("backend");
+            w.WriteString("provider", backend.Provider);
+            w.WriteString("openblas_version", backend.OpenBlasVersion);
+            w.WriteString("kernel_family", backend.KernelFamily);
+            w.WriteString("kernel_source", backend.KernelSource);
+            w.WriteString("precision", backend.Precision);
+            w.WriteString("description", backend.ToString());
+            w.WriteEndObject();
+        }
         w.WriteStartObject("timings_seconds");
         w.WriteNumber("read", result.Timings.Read);
         w.WriteNumber("matrices", result.Timings.Matrices);

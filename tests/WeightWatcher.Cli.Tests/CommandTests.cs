@@ -171,6 +171,7 @@ public sealed class CommandTests
     [Fact]
     public void Bench_writes_its_report_with_every_figure_of_the_sections_run()
     {
+        Backends.RequireNative(); // ww bench measures the native provider only
         // The cheap sections only (the GPT-2 one writes a 500 MB model); conv runs `ww analyze` in a child
         // process, as the GPT-2 section does, so the peak-RSS and GC-pause plumbing is exercised too.
         using var dir = new TempDir();
@@ -187,6 +188,38 @@ public sealed class CommandTests
         Assert.True(figures["conv.layers_analyzed"] == 18, $"conv layers: {figures["conv.layers_analyzed"]}");
         Assert.DoesNotContain(figures.Keys, k => k.StartsWith("gpt2.", StringComparison.Ordinal) || k.StartsWith("fit.", StringComparison.Ordinal));
         Assert.Contains("dgemm_gflops", r.Stdout); // the table
+    }
+
+    [Fact]
+    public void Bench_zoo_section_reports_a_first_run_the_no_op_reruns_and_where_their_time_went()
+    {
+        Backends.RequireNative(); // ww bench measures the native provider only
+        // The demo zoo goes to a temporary cache folder; the bench keeps its results in its work folder.
+        using var dir = new TempDir();
+        string report = dir.File("bench.json");
+        var env = new Dictionary<string, string> { ["XDG_CACHE_HOME"] = dir.File("cache") };
+        var r = WwProcess.Run(TimeSpan.FromMinutes(10), env, "bench", "--only", "zoo", "--work", dir.File("work"), "--out", report);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(File.ReadAllText(report));
+        var figures = doc.RootElement.GetProperty("figures").EnumerateArray()
+            .Where(f => f.GetProperty("section").GetString() == "zoo")
+            .ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("value").GetDouble());
+        foreach (var run in new[] { "first", "noop" })
+        {
+            foreach (var part in new[] { "start", "plan", "analysis", "reports", "leave", "other" })
+            {
+                Assert.True(figures.TryGetValue($"{run}_{part}", out double v) && double.IsFinite(v), $"{run}_{part} missing or not finite");
+            }
+        }
+        foreach (var name in new[] { "first_run", "noop_rerun", "noop_rerun_min", "noop_start_plus_leave", "process_baseline", "noop_over_baseline" })
+        {
+            Assert.True(figures.TryGetValue(name, out double v) && v > 0 && double.IsFinite(v), $"{name}: {(figures.TryGetValue(name, out double w) ? w : "missing")}");
+        }
+        Assert.Equal(figures["noop_start"] + figures["noop_leave"], figures["noop_start_plus_leave"], 1e-9);
+        // The first run analyzed the layers that the re-runs found cached.
+        Assert.True(figures["first_analysis"] > figures["noop_analysis"], $"first {figures["first_analysis"]} s, no-op {figures["noop_analysis"]} s");
+        Assert.Contains("noop_rerun", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("kernel ", r.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -30,12 +30,21 @@ public sealed class DemoZooSpec
         string entry = Path.Combine(results, "report", "index.html");
         Assert.Equal($"report: {entry}", first.Stdout.TrimEnd().Split('\n')[^1]);
         Assert.True(File.Exists(entry), entry);
+        // What computed the spectra, kernel family included, is in the manifest and in the output.
+        var backend = Assert.Single(manifest.Backends ?? []);
+        Assert.Equal(manifest.Counts.Layers, backend.Layers);
+        Assert.Matches(@"^(OpenBLAS \S+, \w+ kernels \((set by OPENBLAS_CORETYPE|chosen by ww|OpenBLAS's own choice)\), double|managed provider \(Math\.NET\), double)$", backend.Backend);
+        Assert.Contains($"spectra: {backend.Backend} ({backend.Layers} layers)", first.Stdout, StringComparison.Ordinal);
+        // A cluster of one leaves without the leave protocol, and says where its time went.
+        Assert.Contains("Last member of the cluster: stopping without the leave protocol", first.Stderr, StringComparison.Ordinal);
+        Assert.Matches(@"Zoo run timings: start \d", first.Stderr);
 
         var second = WwProcess.Run(TimeSpan.FromMinutes(5), env, "zoo", "run");
         Assert.True(second.ExitCode == 0, $"second run: exit {second.ExitCode}\n{WwProcess.Tail(second.Stderr)}");
         var again = ResultFiles.Manifest(results);
         Assert.Equal(0, again.Counts.LayersAnalyzed);
         Assert.Equal(manifest.Counts.Layers, again.Counts.LayersCached);
+        Assert.Equal(manifest.Backends ?? [], again.Backends ?? []);
         TestContext.Current.SendDiagnosticMessage($"demo zoo: {manifest.Models.Count} models, {manifest.Counts.Layers} layers, first run {manifest.Timings.Total:F1} s (analysis {manifest.Timings.Analysis:F1} s, report {manifest.Timings.Site:F1} s), second {again.Timings.Total:F1} s (report {again.Timings.Site:F1} s)");
     }
 }

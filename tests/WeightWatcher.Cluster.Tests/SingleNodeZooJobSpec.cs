@@ -108,6 +108,9 @@ public sealed class SingleNodeZooJobSpec
         var layers1 = ResultFiles.Csv(results, "layers.csv");
         Assert.True(m1.Counts.LayersAnalyzed > 0);
         Assert.Equal(0, m1.Counts.LayersCached);
+        string plans = Path.Combine(results, "state", "plans.json");
+        Assert.True(File.Exists(plans), "the plan index was not written");
+        var planned = File.GetLastWriteTimeUtc(plans);
 
         var second = WwProcess.Run(JobTimeout, null, args);
         Assert.True(second.ExitCode == 0, $"second run: exit {second.ExitCode}\n{WwProcess.Tail(second.Stderr)}");
@@ -116,12 +119,15 @@ public sealed class SingleNodeZooJobSpec
         Assert.Equal(m1.Counts.Layers, m2.Counts.LayersCached);
         Assert.Equal(0, m2.Counts.HashesComputed);
         Assert.Equal(layers1, ResultFiles.Csv(results, "layers.csv"));
+        // Every model's layers came from the plan index: none was planned from its headers again.
+        Assert.Equal(planned, File.GetLastWriteTimeUtc(plans));
         TestContext.Current.SendDiagnosticMessage($"incremental re-run: first {m1.Timings.Total:F2} s ({m1.Counts.LayersAnalyzed} layers), second {m2.Timings.Total:F2} s (0 layers analyzed)");
 
         TestZoo.Retrain(dir.Path);
         var third = WwProcess.Run(JobTimeout, null, args);
         Assert.True(third.ExitCode == 0, $"third run: exit {third.ExitCode}\n{WwProcess.Tail(third.Stderr)}");
         var m3 = ResultFiles.Manifest(results);
+        Assert.NotEqual(planned, File.GetLastWriteTimeUtc(plans)); // the retrained model was planned anew
         var retrained = m3.Models.Single(m => m.Model == "mlp-b");
         Assert.Equal(retrained.Layers, m3.Counts.LayersAnalyzed);
         Assert.Equal(retrained.Layers, retrained.LayersAnalyzed);

@@ -9,14 +9,14 @@ namespace WeightWatcher.Cli.Bench;
 /// <summary><c>ww bench</c>: the performance suite, reported as ratios between runs on this machine.</summary>
 internal static class BenchCommand
 {
-    private static readonly string[] AllSections = ["machine", "spectra", "fit", "gpt2", "policy", "conv"];
+    private static readonly string[] AllSections = ["machine", "spectra", "fit", "gpt2", "policy", "conv", "zoo"];
 
     public static Command Create()
     {
         var output = new Option<string>("--out") { Description = "JSON report path", DefaultValueFactory = _ => "ww-bench.json" };
         var work = new Option<string?>("--work") { Description = "Folder for generated models (kept between runs; default: the system temp folder)" };
         var only = new Option<string[]>("--only") { Description = "Sections to run: " + string.Join(", ", AllSections), AllowMultipleArgumentsPerToken = true };
-        var command = new Command("bench", "Measure speed and memory: GPT-2-small and conv models end to end, the fit, per-matrix spectra, DGEMM") { output, work, only };
+        var command = new Command("bench", "Measure speed and memory: GPT-2-small and conv models end to end, the zoo job (first run, no-op re-run, cluster start and leave), the fit, per-matrix spectra, DGEMM") { output, work, only };
         command.SetAction(p => CliErrors.Run(() => Execute(p.GetValue(output)!, p.GetValue(work), p.GetValue(only))));
         return command;
     }
@@ -30,7 +30,11 @@ internal static class BenchCommand
         var sections = only is { Length: > 0 } ? only.SelectMany(s => s.Split(',')).ToHashSet() : AllSections.ToHashSet();
         string dir = work ?? Path.Combine(Path.GetTempPath(), "ww-bench");
         Directory.CreateDirectory(dir);
-        var report = new BenchReport { Backend = new OpenBlasSpectralBackend().Name };
+        var report = new BenchReport
+        {
+            Backend = new OpenBlasSpectralBackend().Name,
+            Kernel = $"kernel {Core.Spectral.Kernels.OpenBlasKernel.Loaded} ({Core.Spectral.Kernels.OpenBlasKernel.Choice.SourceLabel})",
+        };
         var suite = new BenchSuite(dir, report, s => Console.Error.WriteLine(s));
         suite.MachineDgemm();
         if (sections.Contains("spectra"))
@@ -53,10 +57,14 @@ internal static class BenchCommand
         {
             suite.Conv();
         }
+        if (sections.Contains("zoo"))
+        {
+            new ZooBench(dir, report, s => Console.Error.WriteLine(s)).Run();
+        }
         File.WriteAllText(output, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
         var rows = report.Figures.Select(f => new object?[] { f.Section, f.Name, Format(f.Value), f.Unit, f.Note }).ToList();
         Console.Write(ConsoleTable.Render(["section", "figure", "value", "unit", "note"], rows));
-        Console.WriteLine($"machine: {report.Machine}; backend: {report.Backend}");
+        Console.WriteLine($"machine: {report.Machine}; backend: {report.Backend}; {report.Kernel}, OpenBLAS {Core.Spectral.Kernels.OpenBlasKernel.Version}");
         Console.WriteLine($"report: {Path.GetFullPath(output)}");
         return CliErrors.Success;
     }

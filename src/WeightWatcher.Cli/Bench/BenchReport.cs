@@ -15,6 +15,9 @@ internal sealed class BenchReport
 
     public string Backend { get; set; } = "";
 
+    /// <summary>The OpenBLAS kernel family that ran, and who chose it (named with every speed figure).</summary>
+    public string Kernel { get; set; } = "";
+
     public DateTimeOffset Started { get; } = DateTimeOffset.UtcNow;
 
     public List<BenchFigure> Figures { get; } = [];

@@ -48,7 +48,7 @@ internal sealed class BenchSuite(string workDir, BenchReport report, Action<stri
         double dgemm = report.Get("machine", "dgemm_gflops");
         double limit = flops / 1e9 / dgemm;
         report.Add("gpt2", "layers_analyzed", dbl.Layers, "layers", "the 50257-row embedding is skipped by max_N, as in the reference");
-        report.Add("gpt2", "wall_double", dbl.Wall, "s", "analysis wall time inside ww analyze (process start excluded)");
+        report.Add("gpt2", "wall_double", dbl.Wall, "s", "analysis wall time inside ww analyze (process start excluded), best of 2");
         report.Add("gpt2", "process_double", dbl.Process, "s", "whole ww analyze process");
         report.Add("gpt2", "speedup_vs_reference_double", ReferenceGpt2Seconds / dbl.Process, "x", $"reference {ReferenceGpt2Seconds} s / whole process; target >= 4");
         report.Add("gpt2", "gflops_achieved", flops / 1e9 / dbl.Wall, "GFLOP/s", "spectra FLOPs / analysis wall time");
@@ -64,7 +64,10 @@ internal sealed class BenchSuite(string workDir, BenchReport report, Action<stri
         double parallelFloor = ParallelFloor(model);
         report.Add("gpt2", "parallel_floor", parallelFloor, "s", "the same matrices' spectra calls alone, in memory, all cores at once: the analysis without reading, fitting or process");
         report.Add("gpt2", "parallel_floor_over_machine_limit", parallelFloor / limit, "x", "the best ratio_to_machine_limit this machine's LAPACK allows");
-        report.Add("gpt2", "ratio_to_parallel_floor", dbl.Wall / parallelFloor, "x", "analysis wall / parallel floor");
+        report.Add("gpt2", "ratio_to_parallel_floor", dbl.Wall / parallelFloor, "x", $"double: analysis wall / parallel floor; target <= 1.15; {report.Kernel}");
+        double parallelFloorSingle = ParallelFloor(model, SpectralPrecision.Single);
+        report.Add("gpt2", "parallel_floor_single", parallelFloorSingle, "s", "parallel_floor in float32 (sgemm/ssyevd, sgesdd)");
+        report.Add("gpt2", "ratio_to_parallel_floor_single", sgl.Wall / parallelFloorSingle, "x", $"single: analysis wall / parallel floor; target <= 1.15; {report.Kernel}");
         report.Add("gpt2", "wall_single", sgl.Wall, "s", "--precision single");
         report.Add("gpt2", "process_single", sgl.Process, "s", "whole ww analyze --precision single process");
         report.Add("gpt2", "speedup_vs_reference_single", ReferenceGpt2Seconds / sgl.Process, "x", "target >= 8");
@@ -116,9 +119,9 @@ internal sealed class BenchSuite(string workDir, BenchReport report, Action<stri
     /// largest first), on matrices already in memory: three distinct random matrices per shape, used in
     /// turn, so that caches hold none of them. Best of two runs.
     /// </summary>
-    private double ParallelFloor(string model)
+    private double ParallelFloor(string model, SpectralPrecision precision = SpectralPrecision.Double)
     {
-        say("timing the spectra calls alone, all cores at once ...");
+        say($"timing {Path.GetFileName(model)}'s spectra calls alone, all cores at once ({precision.ToString().ToLowerInvariant()}) ...");
         using var reader = ModelOpener.Open(model);
         var layers = Analyzer.Describe(reader, new AnalysisOptions());
         var copies = new Dictionary<(int Rows, int Cols), WeightMatrix[]>();
@@ -136,7 +139,7 @@ internal sealed class BenchSuite(string workDir, BenchReport report, Action<stri
                 work.Add(set[work.Count % set.Length]);
             }
         }
-        var backend = new OpenBlasSpectralBackend();
+        var backend = new OpenBlasSpectralBackend(precision);
         return WithBlasThreads(1, () => Best(() =>
         {
             var partitioner = System.Collections.Concurrent.Partitioner.Create(work, System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering);
@@ -164,6 +167,9 @@ internal sealed class BenchSuite(string workDir, BenchReport report, Action<stri
         var run = RunAnalyze(model, "double");
         report.Add("conv", "layers_analyzed", run.Layers, "layers", "3x3 convs up to 512x512, pooled (9 slices each)");
         report.Add("conv", "wall", run.Wall, "s", "analysis wall time");
+        double floor = ParallelFloor(model);
+        report.Add("conv", "parallel_floor", floor, "s", "every slice's spectra call alone, in memory, all cores at once");
+        report.Add("conv", "ratio_to_parallel_floor", run.Wall / floor, "x", $"analysis wall / parallel floor; {report.Kernel}");
         report.Add("conv", "fit_share", run.FitShare, "x", "fit time / summed stage time");
         report.Add("conv", "peak_rss", run.PeakRss / 1e6, "MB", "");
     }
@@ -286,27 +292,24 @@ internal sealed class BenchSuite(string workDir, BenchReport report, Action<stri
 
     private sealed record AnalyzeRun(double Process, double Wall, double FitShare, long PeakRss, double GcPause, int Layers, JsonDocument Json);
 
+    /// <summary>
+    /// The faster of two <c>ww analyze</c> runs (by analysis wall time): on a machine shared with other work,
+    /// the ratios to the floors (best of two as well) compare like with like.
+    /// </summary>
     private AnalyzeRun RunAnalyze(string model, string precision)
+    {
+        var first = RunAnalyzeOnce(model, precision);
+        var second = RunAnalyzeOnce(model, precision);
+        return first.Wall <= second.Wall ? first : second;
+    }
+
+    private AnalyzeRun RunAnalyzeOnce(string model, string precision)
     {
         say($"ww analyze {Path.GetFileName(model)} --precision {precision} ...");
         string json = Path.Combine(workDir, $"{Path.GetFileNameWithoutExtension(model)}-{precision}.json");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "ww.dll"), "analyze", model, "--precision", precision, "--json", json })
-        {
-            psi.ArgumentList.Add(a);
-        }
-        psi.Environment["WW_REPORT_PEAK_RSS"] = "1";
-        var sw = Stopwatch.StartNew();
-        using var p = Process.Start(psi)!;
-        var stderrTask = p.StandardError.ReadToEndAsync();
-        p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        double process = sw.Elapsed.TotalSeconds;
-        string stderr = stderrTask.Result;
-        if (p.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"ww analyze exited with {p.ExitCode}: {stderr}");
-        }
+        var child = RunChild(["analyze", model, "--precision", precision, "--json", json]);
+        double process = child.Seconds;
+        string stderr = child.Stderr;
         long rss = stderr.Split('\n').Where(l => l.StartsWith("peak_rss_bytes=", StringComparison.Ordinal))
             .Select(l => long.Parse(l["peak_rss_bytes=".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture)).Single();
         double gcPause = stderr.Split('\n', ' ').Where(l => l.StartsWith("gc_pause_seconds=", StringComparison.Ordinal))
@@ -316,6 +319,17 @@ internal sealed class BenchSuite(string workDir, BenchReport report, Action<stri
         double sum = new[] { "read", "matrices", "spectra", "fit", "metrics" }.Sum(k => t.GetProperty(k).GetDouble());
         return new AnalyzeRun(process, t.GetProperty("wall").GetDouble(), t.GetProperty("fit").GetDouble() / sum, rss, gcPause,
             doc.RootElement.GetProperty("layers").GetArrayLength(), doc);
+    }
+
+    /// <summary>Runs <c>ww args</c> as a child process reporting its bench figures on stderr; throws unless it exits with 0.</summary>
+    public static SelfProcess.Result RunChild(IEnumerable<string> args)
+    {
+        var r = SelfProcess.Run(args, new Dictionary<string, string?> { [Commands.Zoo.BenchReport.Variable] = "1" }, TimeSpan.FromMinutes(30));
+        if (r.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"ww {string.Join(' ', args)} exited with {r.ExitCode}: {r.Stderr}");
+        }
+        return r;
     }
 
     private static double MaxRelativeError(JsonDocument reference, JsonDocument other, string column)

@@ -64,7 +64,7 @@ internal static class AnalyzeCommand
         }
         if (json is not null)
         {
-            AnalysisReport.WriteJson(json, result);
+            AnalysisReport.WriteJson(json, result, Core.Spectral.BackendInfo.Of(backend));
             Console.WriteLine($"Wrote {json}");
         }
         if (figures.Plot is { } plotDir)

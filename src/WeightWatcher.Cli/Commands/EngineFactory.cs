@@ -7,7 +7,7 @@ namespace WeightWatcher.Cli.Commands;
 
 /// <summary>
 /// Builds the analysis engine for a command: the spectral backend (OpenBLAS when its native library
-/// loads, else the managed one with a logged warning) and the parallelism policy. The policy is
+/// loads, else the managed one, said in the first line of output) and the parallelism policy. The policy is
 /// layer-parallel: as many layers as cores at once, each OpenBLAS call single-threaded, so the threads
 /// never oversubscribe the cores (measured by <c>ww bench</c> against the opposite policy).
 /// </summary>
@@ -48,7 +48,8 @@ internal static class EngineFactory
         var backend = SpectralBackends.Create(precision, out var warning);
         if (warning is not null)
         {
-            Log.Warning("{Warning}", warning);
+            Native.BackendNotice.PrintIfManaged();
+            Log.Information("{Warning}", warning);
         }
         if (backend is OpenBlasSpectralBackend)
         {

@@ -13,8 +13,8 @@ namespace WeightWatcher.Cluster.Coordination;
 /// <summary>
 /// Turns a job spec into a plan: lists the models under the prefix (each direct child file is a model,
 /// each direct child folder is a model), hashes their files (through the hash index, so unchanged files
-/// are not read again), reads only their headers to enumerate layers exactly as <c>ww analyze</c> does,
-/// and computes every layer's cache key. A model that cannot be read becomes a failure with its reason;
+/// are not read again), reads only their headers to enumerate layers exactly as <c>ww analyze</c> does
+/// (once per model content and build: the <see cref="PlanIndex"/> remembers them), and computes every layer's cache key. A model that cannot be read becomes a failure with its reason;
 /// planning goes on with the others.
 /// </summary>
 public sealed class ZooPlanner
@@ -59,6 +59,7 @@ public sealed class ZooPlanner
         var (groups, ignored) = Group(listed, prefix, catalogPath);
         failures.AddRange(EmptyFolders(store, prefix, groups));
         var hashes = await HashIndex.LoadAsync(resultStore, layout.HashIndex, cancellation).ConfigureAwait(false);
+        var plans = await PlanIndex.LoadAsync(resultStore, layout.PlanIndex, cancellation).ConfigureAwait(false);
         var names = NameModels(groups.Keys, catalog);
 
         var models = new List<PlannedModel>();
@@ -69,7 +70,7 @@ public sealed class ZooPlanner
             string name = names[root];
             try
             {
-                models.Add(await PlanModelAsync(store, spec.Options, name, root, files, catalog?.Find(name), hashes, cancellation).ConfigureAwait(false));
+                models.Add(await PlanModelAsync(store, spec.Options, name, root, files, catalog?.Find(name), hashes, plans, cancellation).ConfigureAwait(false));
             }
             catch (Exception e) when (e is ModelFormatException or StoreException or IOException or UnauthorizedAccessException)
             {
@@ -86,11 +87,12 @@ public sealed class ZooPlanner
             }
         }
         await hashes.SaveAsync(cancellation).ConfigureAwait(false);
+        await plans.SaveAsync(cancellation).ConfigureAwait(false);
         return new ZooPlan(models, failures, ignored, catalog, catalogPath, hashes.Computed);
     }
 
     private async Task<PlannedModel> PlanModelAsync(
-        IModelStore store, AnalysisOptions options, string name, string root, List<StoredObject> files, CatalogEntry? entry, HashIndex hashes, CancellationToken cancellation)
+        IModelStore store, AnalysisOptions options, string name, string root, List<StoredObject> files, CatalogEntry? entry, HashIndex hashes, PlanIndex plans, CancellationToken cancellation)
     {
         var fileHashes = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var file in files)
@@ -98,16 +100,28 @@ public sealed class ZooPlanner
             fileHashes[file.Path] = await hashes.HashAsync(store, file, cancellation).ConfigureAwait(false);
         }
         string contentHash = ZooEngine.ModelHash(root, fileHashes);
-        // Headers only: for blob safetensors models this fetches just the header ranges.
+        string planKey = PlanIndex.KeyOf(options, root, contentHash);
+        var plan = plans.Find(planKey);
+        if (plan is null)
+        {
+            plan = await ReadPlanAsync(store, options, root, files, cancellation).ConfigureAwait(false);
+            plans.Remember(planKey, plan);
+        }
+        var layers = plan.Layers.Select(l => new PlannedLayer(ZooEngine.LayerKey(options, contentHash, l.LayerId), l.LayerId, l.Name, l.Ranges)).ToList();
+        var reference = new ModelReference(root, files);
+        return new PlannedModel(name, reference, contentHash, fileHashes, plan.Format, entry, layers, plan.SkippedLayers, plan.Skipped);
+    }
+
+    /// <summary>A model's layers from its headers (the model is opened; for blob safetensors models only the header ranges are fetched).</summary>
+    private async Task<RememberedPlan> ReadPlanAsync(IModelStore store, AnalysisOptions options, string root, List<StoredObject> files, CancellationToken cancellation)
+    {
         string local = await _services.LocalModelAsync(store, root, files, [], cancellation).ConfigureAwait(false);
         using var lease = _services.Readers.Acquire(local);
         bool ranged = store.LocalRoot is null && SparseModelStaging.Applies(files);
         var layers = Analyzer.Describe(lease.Reader, options)
             .GroupBy(l => l.LayerId)
             .OrderBy(g => g.Key)
-            .Select(g => new PlannedLayer(
-                ZooEngine.LayerKey(options, contentHash, g.Key), g.Key, g.First().Name,
-                ranged ? [StoreRange(root, local, g.First().Tensor)] : null))
+            .Select(g => new RememberedLayer(g.Key, g.First().Name, ranged ? [StoreRange(root, local, g.First().Tensor)] : null))
             .ToList();
         var skipped = LayerEnumerator.EnumerateSkipped(lease.Reader, options);
         if (layers.Count == 0)
@@ -115,8 +129,7 @@ public sealed class ZooPlanner
             // A model that yields no row is reported, never dropped without a word.
             throw new ModelFormatException(root, null, "no layer to analyze: " + SkippedLayer.WhyNothingToAnalyze(lease.Reader.Tensors.Count, skipped));
         }
-        var reference = new ModelReference(root, files);
-        return new PlannedModel(name, reference, contentHash, fileHashes, lease.Reader.FormatName, entry, layers, skipped.Count, SkippedLayer.CountsByReason(skipped));
+        return new RememberedPlan(lease.Reader.FormatName, layers, skipped.Count, SkippedLayer.CountsByReason(skipped));
     }
 
     /// <summary>Where a tensor of a locally staged model lies in the store: its file's store path and byte range.</summary>

@@ -109,7 +109,7 @@ public static class ZooReporting
             spec.Options, spec.SubmittedAt, startedAt, finished,
             new ManifestCounts(plan.Models.Count, plan.Failures.Count(f => f.IsModelFailure), analyzedTotal + cachedTotal + failedTotal, analyzedTotal, cachedTotal, failedTotal, outcome.Resent, plan.HashesComputed),
             new ManifestTimings(times.Planning, times.Analysis, clock.Elapsed.TotalSeconds, (finished - startedAt).TotalSeconds),
-            manifestModels, failures, plan.Ignored, files.Select(f => layout.Report(f.Name)).ToList(), outcome.Nodes);
+            manifestModels, failures, plan.Ignored, files.Select(f => layout.Report(f.Name)).ToList(), outcome.Nodes, Backends(plan, results));
 
         // What the run adds for people: history, changes and alerts, the HTML report, metrics.prom, the run's copy.
         var site = System.Diagnostics.Stopwatch.StartNew();
@@ -156,6 +156,16 @@ public static class ZooReporting
         await resultStore.WriteAsync(layout.Manifest, json, cancellation).ConfigureAwait(false);
         return manifest;
     }
+
+    /// <summary>The backends of the planned layers' results, most layers first.</summary>
+    private static List<ManifestBackend> Backends(ZooPlan plan, Dictionary<string, CachedLayer> results) =>
+        plan.Models.SelectMany(m => m.Layers).Select(l => l.Key).Distinct(StringComparer.Ordinal)
+            .Select(k => results.GetValueOrDefault(k))
+            .Where(r => r is not null)
+            .GroupBy(r => r!.Backend ?? "unrecorded", StringComparer.Ordinal)
+            .Select(g => new ManifestBackend(g.Key, g.Count()))
+            .OrderByDescending(b => b.Layers)
+            .ToList();
 
     /// <summary>Indented JSON for the manifest (read by people as much as by tools).</summary>
     public static readonly JsonSerializerOptions ManifestJson = new(ZooMessageSerializer.Json) { WriteIndented = true };

@@ -37,12 +37,13 @@ public static class ZooClusterHostingExtensions
             .AddZooClusterMembership(options);
 
         // The proxy on a member that has just started cannot find the singleton until the cluster is up: expected, not a warning.
-        // Identified every 250 ms rather than every second: a job is submitted as soon as the cluster is up.
+        // Identified every 250 ms rather than every second: a job is submitted as soon as the cluster is up. In a
+        // cluster of one the singleton is in this process and starts right after the self-join: every 20 ms.
         var singleton = new ClusterSingletonOptions
         {
             Role = ClusterRoles.Worker,
             LogSingletonIdentificationFailure = false,
-            SingletonIdentificationInterval = TimeSpan.FromMilliseconds(250),
+            SingletonIdentificationInterval = TimeSpan.FromMilliseconds(options.Seeds.Count == 0 ? 20 : 250),
         };
         if (options.HostsWorkers)
         {

@@ -64,4 +64,5 @@ public sealed record LayerFailed(string LayerKey, string JobId, string Node, str
 /// </summary>
 /// <param name="Rows">Rows in the reference's column contract (one pooled row, or one per slice).</param>
 /// <param name="Failure">Reason of a permanent failure; null when analyzed.</param>
-public sealed record CachedLayer(IReadOnlyList<IReadOnlyDictionary<string, object?>> Rows, string? Failure) : IZooMessage;
+/// <param name="Backend">What computed the spectra (<see cref="WeightWatcher.Core.Spectral.BackendInfo"/> as one line: provider, OpenBLAS version, kernel family and who chose it); null in results cached before it was recorded.</param>
+public sealed record CachedLayer(IReadOnlyList<IReadOnlyDictionary<string, object?>> Rows, string? Failure, string? Backend = null) : IZooMessage;

@@ -5,7 +5,7 @@ namespace WeightWatcher.Cluster.Results;
 /// <summary>
 /// The record of one zoo job, written beside its reports: what went in (every file with its hash),
 /// with which options and engine, what came out, how long each phase took, and every failure with its
-/// reason. Nothing is dropped silently: a model or layer that is not in the reports is in
+/// reason, and the spectral backends (kernel families) that computed the results. Nothing is dropped silently: a model or layer that is not in the reports is in
 /// <see cref="Failures"/>.
 /// </summary>
 public sealed record JobManifest(
@@ -26,7 +26,16 @@ public sealed record JobManifest(
     IReadOnlyList<ManifestFailure> Failures,
     IReadOnlyList<string> Ignored,
     IReadOnlyList<string> Reports,
-    IReadOnlyList<string> Nodes);
+    IReadOnlyList<string> Nodes,
+    IReadOnlyList<ManifestBackend>? Backends = null);
+
+/// <summary>
+/// What computed the spectra of the job's layer results (those analyzed now and those cached by earlier
+/// runs): provider, OpenBLAS version, kernel family and who chose it, with the number of layers.
+/// </summary>
+/// <param name="Backend">The backend in one line ("unrecorded" for results cached before backends were recorded).</param>
+/// <param name="Layers">Layer results it computed.</param>
+public sealed record ManifestBackend(string Backend, int Layers);
 
 /// <summary>Job totals.</summary>
 public sealed record ManifestCounts(int Models, int ModelsFailed, int Layers, int LayersAnalyzed, int LayersCached, int LayersFailed, int Resent, int HashesComputed);

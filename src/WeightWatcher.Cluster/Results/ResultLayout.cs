@@ -77,4 +77,7 @@ public sealed class ResultLayout
 
     /// <summary>The content-hash index (hashes by path and version, so unchanged files are not re-read).</summary>
     public string HashIndex => Prefix + "state/hashes.json";
+
+    /// <summary>The plan index (layers of unchanged models, so a re-run does not open them again).</summary>
+    public string PlanIndex => Prefix + "state/plans.json";
 }

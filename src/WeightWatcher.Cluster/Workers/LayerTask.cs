@@ -42,7 +42,7 @@ public static class LayerTask
                 catch (Exception e) when (e is ModelFormatException or LayerAnalysisException)
                 {
                     // Bad input is a property of the bytes: cached, so the next run does not try again.
-                    result = new CachedLayer([], $"{where}: {e.Message}");
+                    result = new CachedLayer([], $"{where}: {e.Message}", services.Backend);
                 }
                 await cache.PutAsync(task.LayerKey, result, cancellation).ConfigureAwait(false);
                 return Reply(task, node, result, clock.Elapsed.TotalSeconds);
@@ -76,6 +76,6 @@ public static class LayerTask
             .Select(r => (IReadOnlyDictionary<string, object?>)columns.ToDictionary(c => c, c => LayerTable.Value(r, c), StringComparer.Ordinal))
             .ToList();
         var spectra = results.Select(r => new StoredSpectrum(r.Layer.LayerId, r.Layer.SliceId, r.Spectrum.Evals, r.Random?.Evals ?? [])).ToList();
-        return (new CachedLayer(rows, null), spectra);
+        return (new CachedLayer(rows, null, services.Backend), spectra);
     }
 }

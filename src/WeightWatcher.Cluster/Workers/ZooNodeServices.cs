@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using WeightWatcher.Cluster.Protocol;
 using WeightWatcher.Cluster.Results;
 using WeightWatcher.Core.Analysis;
+using WeightWatcher.Core.Spectral;
 using WeightWatcher.Storage;
 
 namespace WeightWatcher.Cluster.Workers;
@@ -25,6 +26,7 @@ public sealed class ZooNodeServices : IDisposable
     public ZooNodeServices(Analyzer analyzer, string stagingDirectory, long stagingBytes, int parallelism = 0, Func<string, bool, IModelStore>? openStore = null)
     {
         Analyzer = analyzer;
+        Backend = BackendInfo.Of(analyzer.Backend).ToString();
         Staging = new ModelStaging(stagingDirectory, stagingBytes);
         SparseStaging = new SparseModelStaging(stagingDirectory);
         Parallelism = parallelism > 0 ? parallelism : Environment.ProcessorCount;
@@ -34,6 +36,9 @@ public sealed class ZooNodeServices : IDisposable
 
     /// <summary>The analysis engine.</summary>
     public Analyzer Analyzer { get; }
+
+    /// <summary>What computes the spectra on this node, in one line (recorded with each layer result and in the manifest).</summary>
+    public string Backend { get; }
 
     /// <summary>Node-local copies of remote models.</summary>
     public ModelStaging Staging { get; }

@@ -20,10 +20,14 @@ public sealed class Analyzer
     /// <summary>Creates an analyzer over <paramref name="backend"/>, running up to <paramref name="parallelism"/> layers at once.</summary>
     public Analyzer(ISpectralBackend backend, int parallelism = 0)
     {
+        Backend = backend;
         _esd = new EsdCalculator(backend);
         _parallelism = parallelism > 0 ? parallelism : Environment.ProcessorCount;
         _buffers = new TensorBufferPool(maxArrays: _parallelism, budgetBytes: 1L << 30);
     }
+
+    /// <summary>The spectral backend in use.</summary>
+    public ISpectralBackend Backend { get; }
 
     /// <summary>The layers that <see cref="Analyze"/> would analyze, without any SVD.</summary>
     public static IReadOnlyList<LayerInfo> Describe(IModelReader model, AnalysisOptions options)

@@ -68,6 +68,10 @@ internal static unsafe partial class OpenBlasNative
     /// <summary>Loads the library once; null when it is missing or unusable, with the reason.</summary>
     public static readonly Lazy<string?> LoadError = new(() =>
     {
+        if (string.Equals(Environment.GetEnvironmentVariable(OpenBlasSpectralBackend.DisableVariable), "off", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"{OpenBlasSpectralBackend.DisableVariable}=off is set";
+        }
         try
         {
             int revision = Revision();
@@ -83,7 +87,26 @@ internal static unsafe partial class OpenBlasNative
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
         {
-            return $"libMathNetNumericsOpenBLAS.so not loadable ({e.Message.Split('\n')[0]})";
+            if (!File.Exists(Path.Combine(AppContext.BaseDirectory, Library + ".so")))
+            {
+                return $"the native provider {Library}.so was not built (Debian's libopenblas-dev and liblapacke-dev were missing when ww was built)";
+            }
+            return $"{Library}.so does not load ({LoaderDetail(e.Message)})";
         }
     });
+
+    /// <summary>
+    /// The dynamic loader's own words in .NET's message (e.g. "libopenblas.so.0: cannot open shared object
+    /// file"): of the paths .NET tried, the one that exists and failed, not those where nothing was found.
+    /// </summary>
+    private static string LoaderDetail(string message)
+    {
+        const string marker = "LD_DEBUG environment variable:";
+        int at = message.IndexOf(marker, StringComparison.Ordinal);
+        var lines = (at >= 0 ? message[(at + marker.Length)..] : message)
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.FirstOrDefault(l => !l.Contains(Library + ".so: cannot open shared object file", StringComparison.Ordinal))
+            ?? lines.FirstOrDefault()
+            ?? message.Split('\n')[0];
+    }
 }

@@ -17,6 +17,9 @@ public sealed unsafe class OpenBlasSpectralBackend : ISpectralBackend
     /// <summary>The same limit in single precision, where eps is 6e-8: keeps the smallest eigenvalues within ~1e-5.</summary>
     public const double SingleGramConditionLimit = 1e-2;
 
+    /// <summary>Environment variable that, set to <c>off</c>, keeps the native provider unloaded: the managed provider runs (same numbers, far slower).</summary>
+    public const string DisableVariable = "WW_NATIVE";
+
     private const double FitThreshold = 1e-5;
     private long _gramCount;
     private long _svdCount;

@@ -15,10 +15,7 @@ internal static class DemoZoo
     public const string ModelsPrefix = "models/";
 
     /// <summary>The folder the demo zoo lives in (under the user's cache folder).</summary>
-    public static string DefaultFolder =>
-        Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } cache
-            ? cache
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "weightwatcher", "demo-zoo");
+    public static string DefaultFolder => Path.Combine(UserCache.Root, "demo-zoo");
 
     /// <summary>Writes any missing model of the demo zoo into <paramref name="folder"/>; returns how many models it holds.</summary>
     public static int Materialize(string folder)

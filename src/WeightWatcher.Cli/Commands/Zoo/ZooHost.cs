@@ -28,12 +28,38 @@ internal sealed class ZooHost : IAsyncDisposable
 
     public ActorSystem System => _host.Services.GetRequiredService<ActorSystem>();
 
+    /// <summary>True for a member started without seeds: it forms a cluster of its own.</summary>
+    public bool IsClusterOfOne => Options.Seeds.Count == 0;
+
+    /// <summary>
+    /// Starts, on another core, the one-time work that a member's start-up would otherwise do on its own
+    /// path: Akka's HOCON reads every duration through a <c>RegexOptions.Compiled</c> regex, generated and
+    /// JIT-compiled at first use (not covered by ReadyToRun; the largest single item of a member's start-up
+    /// measured), and Akka.Hosting quotes settings through another. Called as the command starts; the
+    /// member's start then finds them ready (or waits for the type initializer already under way).
+    /// </summary>
+    public static void WarmUp() => ThreadPool.UnsafeQueueUserWorkItem(_ =>
+    {
+        try
+        {
+            Akka.Configuration.ConfigurationFactory.ParseString("warm-up = 1s").GetTimeSpan("warm-up");
+            _ = Akka.Hosting.HoconExtensions.ToHocon("warm-up");
+        }
+        catch (Exception e)
+        {
+            Log.Debug(e, "Warm-up failed (harmless: the member's start does the same work)");
+        }
+    }, null);
+
     /// <summary>Builds and starts a member.</summary>
     public static async Task<ZooHost> StartAsync(ZooClusterOptions options, int parallel, string staging, CancellationToken cancellation)
     {
         var (analyzer, backend) = EngineFactory.Create(SpectralPrecision.Double, parallel);
         var services = new ZooNodeServices(analyzer, staging, stagingBytes: 20L << 30, parallelism: parallel);
-        var builder = Host.CreateApplicationBuilder();
+        // No default configuration sources: every setting comes from the command line or WW_* variables, and
+        // the defaults' appsettings.json watcher alone put inotify watches on the whole working directory
+        // tree (measured: the largest part of a cluster of one's start). Logging goes to Serilog directly.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         builder.Services.AddAkka(ZooClusterOptions.SystemName, (akka, _) => akka.AddWeightWatcherCluster(options, services));
         var host = builder.Build();
@@ -41,6 +67,23 @@ internal sealed class ZooHost : IAsyncDisposable
             options.PublicHostname ?? options.Hostname, options.Port, options.HostsWorkers, string.Join(",", options.SeedAddresses()), backend.Name, parallel);
         await host.StartAsync(cancellation).ConfigureAwait(false);
         return new ZooHost(host, services, options);
+    }
+
+    private bool IsAlone()
+    {
+        var cluster = Akka.Cluster.Cluster.Get(System);
+        var state = cluster.State;
+        return !cluster.IsTerminated && state.Unreachable.Count == 0 && state.Members.All(m => m.UniqueAddress.Equals(cluster.SelfUniqueAddress));
+    }
+
+    /// <summary>Shutdown reason of a member that was alone in its cluster.</summary>
+    private sealed class AloneReason : CoordinatedShutdown.Reason
+    {
+        public static readonly AloneReason Instance = new();
+
+        public override int ExitCode => 0;
+
+        public override string ToString() => "the last member of its cluster is stopping";
     }
 
     /// <summary>The coordinator singleton's proxy.</summary>
@@ -51,10 +94,21 @@ internal sealed class ZooHost : IAsyncDisposable
     public Task WaitForShutdownAsync(CancellationToken cancellation) =>
         Task.WhenAny(_host.WaitForShutdownAsync(cancellation), System.WhenTerminated);
 
+    /// <summary>
+    /// Stops the member. A member that is alone in its cluster has nobody to tell it is leaving, to hand its
+    /// singletons to or to rebalance shards with: it skips the leave protocol (Leaving, Exiting, Removed
+    /// take a leader tick and gossip rounds, about a second) and terminates its actor system at once. A
+    /// member with others runs the full coordinated shutdown, as before.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         try
         {
+            if (IsAlone())
+            {
+                Log.Information("Last member of the cluster: stopping without the leave protocol");
+                await CoordinatedShutdown.Get(System).Run(AloneReason.Instance, CoordinatedShutdown.PhaseBeforeActorSystemTerminate).ConfigureAwait(false);
+            }
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
             await _host.StopAsync(timeout.Token).ConfigureAwait(false);
         }

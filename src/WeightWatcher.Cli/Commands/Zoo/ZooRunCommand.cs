@@ -40,6 +40,89 @@ internal static class ZooRunCommand
 
         async Task<int> RunAsync(ParseResult p, CancellationToken cancellation)
         {
+            bool hasSeeds = !string.IsNullOrEmpty(p.GetValue(cluster.Seeds) ?? Environment.GetEnvironmentVariable("WW_SEEDS"));
+            bool hostsWorkers = !hasSeeds || p.GetValue(work);
+            if (hostsWorkers)
+            {
+                Native.BackendNotice.PrintIfManaged();
+            }
+            var options = analysis.Bind(p);
+            var invalid = options.Validate();
+            if (invalid.Count > 0)
+            {
+                Console.Error.WriteLine("error: " + string.Join("; ", invalid));
+                return CliErrors.BadInput;
+            }
+            if (!reports.TryBind(p, out var reportSettings, out string? ruleError))
+            {
+                Console.Error.WriteLine("error: " + ruleError);
+                return CliErrors.BadInput;
+            }
+            var settings = new ZooCoordinatorSettings(p.GetValue(maxInFlight), TimeSpan.FromSeconds(p.GetValue(taskTimeout)), MaxAttempts: 3);
+            var clusterOptions = cluster.Bind(p, hostsWorkers, settings);
+
+            // The member starts while the stores are checked (and the demo zoo materialised): its start-up is
+            // the larger part of a run with nothing to analyze, and it needs neither.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var starting = Task.Run(() => ZooHost.StartAsync(clusterOptions, cluster.ParallelLayers(p), cluster.StagingFolder(p), cancellation), cancellation);
+            ZooJobSpec? spec;
+            try
+            {
+                spec = Locate(p, options, clusterOptions.Coordinator, reportSettings);
+            }
+            catch
+            {
+                await (await starting).DisposeAsync();
+                throw;
+            }
+            var host = await starting;
+            if (spec is null)
+            {
+                await host.DisposeAsync();
+                return CliErrors.BadInput;
+            }
+            double started = double.NaN;
+            JobManifest? manifest = null;
+            int code;
+            try
+            {
+                var coordinator = await host.CoordinatorAsync(cancellation);
+                var display = new ZooProgressDisplay();
+                Log.Information("Submitting zoo job {JobId}", spec.JobId);
+                var status = await ZooJobClient.RunAsync(coordinator, spec, s =>
+                {
+                    if (double.IsNaN(started))
+                    {
+                        started = clock.Elapsed.TotalSeconds;
+                    }
+                    display.Show(s);
+                }, host.IsClusterOfOne ? ClusterOfOnePoll : null, cancellation);
+                display.Finish();
+                if (status.Phase == JobPhase.Failed)
+                {
+                    Console.Error.WriteLine($"error: zoo job {spec.JobId} failed: {status.Message}");
+                    code = CliErrors.BadInput;
+                }
+                else
+                {
+                    (code, manifest) = await PrintSummaryAsync(host, spec);
+                    int alerts = await PrintAlertsAsync(host, spec);
+                    code = alerts > 0 && p.GetValue(reports.FailOnAlert) ? CliErrors.AlertFired : code;
+                }
+            }
+            finally
+            {
+                clock.Restart();
+                await host.DisposeAsync();
+            }
+            new ZooRunTimings(started, manifest?.Timings, clock.Elapsed.TotalSeconds).Report();
+            return code;
+        }
+
+        // The job's stores (the demo zoo when none is given), opened once here so that a wrong path or missing
+        // credentials is a one-line error rather than a stuck job; null after printing that error.
+        ZooJobSpec? Locate(ParseResult p, Core.Analysis.AnalysisOptions options, ZooCoordinatorSettings dispatch, ZooReportSettings reportSettings)
+        {
             string? storeSpec = p.GetValue(store);
             string? modelsPrefix = p.GetValue(models);
             if (storeSpec is null)
@@ -52,54 +135,26 @@ internal static class ZooRunCommand
             }
             storeSpec = Absolute(storeSpec);
             string? resultSpec = p.GetValue(resultStore) is { } r ? Absolute(r) : null;
-            var options = analysis.Bind(p);
-            var invalid = options.Validate();
-            if (invalid.Count > 0)
-            {
-                Console.Error.WriteLine("error: " + string.Join("; ", invalid));
-                return CliErrors.BadInput;
-            }
             try
             {
-                // Open the stores here first: a wrong path or missing credentials is a one-line error, not a stuck job.
                 StoreFactory.Create(storeSpec).Dispose();
                 StoreFactory.Create(resultSpec ?? storeSpec, createIfMissing: true).Dispose();
             }
             catch (StoreException e)
             {
                 Console.Error.WriteLine("error: " + e.Message);
-                return CliErrors.BadInput;
+                return null;
             }
-            if (!reports.TryBind(p, out var reportSettings, out string? ruleError))
-            {
-                Console.Error.WriteLine("error: " + ruleError);
-                return CliErrors.BadInput;
-            }
-            var settings = new ZooCoordinatorSettings(p.GetValue(maxInFlight), TimeSpan.FromSeconds(p.GetValue(taskTimeout)), MaxAttempts: 3);
-            bool hasSeeds = !string.IsNullOrEmpty(p.GetValue(cluster.Seeds) ?? Environment.GetEnvironmentVariable("WW_SEEDS"));
-            var clusterOptions = cluster.Bind(p, hostsWorkers: !hasSeeds || p.GetValue(work), settings);
-            var spec = new ZooJobSpec(
+            return new ZooJobSpec(
                 $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}",
-                storeSpec, modelsPrefix ?? "", resultSpec, p.GetValue(results) ?? "results/", p.GetValue(catalog), options, DateTimeOffset.UtcNow, clusterOptions.Coordinator, reportSettings);
-
-            await using var host = await ZooHost.StartAsync(clusterOptions, cluster.ParallelLayers(p), cluster.StagingFolder(p), cancellation);
-            var coordinator = await host.CoordinatorAsync(cancellation);
-            var display = new ZooProgressDisplay();
-            Log.Information("Submitting zoo job {JobId}", spec.JobId);
-            var status = await ZooJobClient.RunAsync(coordinator, spec, display.Show, cancellation: cancellation);
-            display.Finish();
-            if (status.Phase == JobPhase.Failed)
-            {
-                Console.Error.WriteLine($"error: zoo job {spec.JobId} failed: {status.Message}");
-                return CliErrors.BadInput;
-            }
-            int code = await PrintSummaryAsync(host, spec);
-            int alerts = await PrintAlertsAsync(host, spec);
-            return alerts > 0 && p.GetValue(reports.FailOnAlert) ? CliErrors.AlertFired : code;
+                storeSpec, modelsPrefix ?? "", resultSpec, p.GetValue(results) ?? "results/", p.GetValue(catalog), options, DateTimeOffset.UtcNow, dispatch, reportSettings);
         }
     }
 
-    private static async Task<int> PrintSummaryAsync(ZooHost host, ZooJobSpec spec)
+    /// <summary>How often a cluster of one asks its own coordinator for the job's status (in-process messages: cheap).</summary>
+    private static readonly TimeSpan ClusterOfOnePoll = TimeSpan.FromMilliseconds(25);
+
+    private static async Task<(int Code, JobManifest Manifest)> PrintSummaryAsync(ZooHost host, ZooJobSpec spec)
     {
         var store = host.Services.ResultStore(spec.Location);
         var layout = new ResultLayout(spec.ResultsPrefix);
@@ -109,6 +164,10 @@ internal static class ZooRunCommand
         var c = manifest.Counts;
         string where = store.LocalRoot is { } root ? Path.Combine(root, layout.Prefix) : $"{store.Description} {layout.Prefix}";
         Console.WriteLine($"zoo job {manifest.JobId}: {c.Models} models, {c.Layers} layers ({c.LayersAnalyzed} analyzed, {c.LayersCached} from earlier runs, {c.LayersFailed} failed) in {manifest.Timings.Total:F1} s");
+        foreach (var backend in manifest.Backends ?? [])
+        {
+            Console.WriteLine($"spectra: {backend.Backend} ({backend.Layers} layers)");
+        }
         Console.WriteLine($"results: {where}");
         foreach (var report in manifest.Reports.Append(layout.Manifest).Where(r => r != layout.SiteEntry))
         {
@@ -126,13 +185,13 @@ internal static class ZooRunCommand
         {
             Console.Error.WriteLine($"... and {manifest.Failures.Count - 20} more failures (see manifest.json)");
         }
-        return manifest.Failures.Count == 0 ? CliErrors.Success : CliErrors.PartialFailure;
+        return (manifest.Failures.Count == 0 ? CliErrors.Success : CliErrors.PartialFailure, manifest);
     }
 
     /// <summary>Prints each alert of the run on stderr; returns how many fired.</summary>
     private static async Task<int> PrintAlertsAsync(ZooHost host, ZooJobSpec spec)
     {
-        var store = host.Services.ResultStore(new JobLocation(spec.Store, spec.ResultStore, spec.ResultsPrefix));
+        var store = host.Services.ResultStore(spec.Location);
         var layout = new ResultLayout(spec.ResultsPrefix);
         if (await store.GetAsync(layout.Changes) is null)
         {
