@@ -206,7 +206,8 @@ public sealed partial class AzureBlobStore : IModelStore
     }
 
     private static bool IsStorageFailure(Exception e) =>
-        e is RequestFailedException or AggregateException or HttpRequestException or IOException;
+        // AuthenticationFailedException: the token credential (DefaultAzureCredential) found no identity or was refused.
+        e is RequestFailedException or AggregateException or HttpRequestException or IOException or Azure.Identity.AuthenticationFailedException;
 
     // A HEAD request has no body, so the error code comes from the x-ms-error-code header; it tells a missing
     // container (a configuration error) from a missing blob (an ordinary answer).
