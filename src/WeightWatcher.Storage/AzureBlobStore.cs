@@ -33,7 +33,12 @@ public sealed partial class AzureBlobStore : IModelStore
         {
             try
             {
-                container.CreateIfNotExists();
+                // Asked first by listing (what a container SAS may do): creating, even a container that exists, is
+                // refused (403) to a container SAS, and so is reading the container's properties.
+                if (!Lists(container))
+                {
+                    container.CreateIfNotExists();
+                }
             }
             catch (Exception e) when (IsStorageFailure(e))
             {
@@ -203,6 +208,20 @@ public sealed partial class AzureBlobStore : IModelStore
     {
         StorePaths.ValidateObjectPath(Description, path);
         return _container.GetBlobClient(path);
+    }
+
+    /// <summary>True when the container exists (its first listing page loads); false on 404.</summary>
+    private static bool Lists(BlobContainerClient container)
+    {
+        try
+        {
+            _ = container.GetBlobs().AsPages(pageSizeHint: 1).First();
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return false;
+        }
     }
 
     private static bool IsStorageFailure(Exception e) =>
