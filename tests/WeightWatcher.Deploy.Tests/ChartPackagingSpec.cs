@@ -75,6 +75,26 @@ public sealed class ChartPackagingSpec
     }
 
     [Fact]
+    public void InstallNotesNameTheSeedsTheSecretAndHowToRunAJob()
+    {
+        // helm install --dry-run=client renders NOTES.txt without a cluster.
+        var install = Helm.Run("install", "weightwatcher", RepoPaths.Chart, "--namespace", "ww", "--dry-run=client");
+        Assert.True(install.ExitCode == 0, install.ToString());
+        string notes = install.Stdout[install.Stdout.IndexOf("NOTES:", StringComparison.Ordinal)..];
+        Assert.Contains("weightwatcher-worker-0.weightwatcher-workers.ww.svc.cluster.local:4053", notes);
+        Assert.Contains("kubectl -n ww create secret generic weightwatcher-blob --from-literal=connection-string=", notes);
+        Assert.Contains("kubectl -n ww create job --from=cronjob/weightwatcher-zoo", notes);
+        Assert.Contains("helm test weightwatcher -n ww", notes);
+        Assert.Contains("/metrics", notes);
+        var identity = Helm.Run("install", "weightwatcher", RepoPaths.Chart, "--namespace", "ww", "--dry-run=client",
+            "--set", "serviceAccount.create=true,azureWorkloadIdentity.enabled=true,azureWorkloadIdentity.clientId=00000000-1111-2222-3333-444444444444",
+            "--set", "store.spec=https://zoo.blob.core.windows.net/models,store.connectionSecret.name=");
+        Assert.True(identity.ExitCode == 0, identity.ToString());
+        Assert.Contains("as managed identity 00000000-1111-2222-3333-444444444444", identity.Stdout);
+        Assert.DoesNotContain("create secret", identity.Stdout);
+    }
+
+    [Fact]
     public void PlainManifestsDoNotClaimToBeManagedByHelm()
     {
         var helm = Helm.Template();

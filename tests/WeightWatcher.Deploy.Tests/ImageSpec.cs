@@ -51,4 +51,50 @@ public sealed class ImageSpec(ContainerImage image)
         Assert.Matches(@"zoo job \S+: 4 models, \d+ layers \(\d+ analyzed, 0 from earlier runs, 0 failed\)", run.Stdout);
         TestContext.Current.SendDiagnosticMessage($"demo zoo in the image: {run.Stdout.Split('\n')[0].Trim()}; {demo}");
     }
+
+    [Fact]
+    public async Task ANodeContainerBindsEveryInterfaceBecomesReadyAndStopsOnSigterm()
+    {
+        // As in a pod: bind 0.0.0.0 (the image's default), advertise a reachable name, HTTP on its own port.
+        _ = image.Image;
+        int akka = BackgroundProcess.FreePort(), http = BackgroundProcess.FreePort();
+        string name = $"ww-test-{Guid.NewGuid():N}"[..20];
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var started = ContainerImage.Run(TimeSpan.FromMinutes(1), ["run", "--detach", "--name", name, .. ContainerImage.RunOptions, .. ReadOnlyRoot, "--tmpfs", "/staging",
+            "-e", $"WW_PORT={akka}", "-e", $"WW_HTTP_PORT={http}", "-e", "WW_PUBLIC_HOSTNAME=127.0.0.1", "-e", $"WW_SEEDS=127.0.0.1:{akka}", ContainerImage.Tag]);
+        Assert.True(started.ExitCode == 0, started.ToString());
+        try
+        {
+            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            string ready = "";
+            while (clock.Elapsed < TimeSpan.FromMinutes(2) && !ready.StartsWith("ready:", StringComparison.Ordinal))
+            {
+                await Task.Delay(200, TestContext.Current.CancellationToken);
+                try
+                {
+                    ready = await client.GetStringAsync($"http://127.0.0.1:{http}/ready", TestContext.Current.CancellationToken);
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                }
+            }
+            double readySeconds = clock.Elapsed.TotalSeconds;
+            Assert.True(ready.StartsWith("ready: member Up, shard region registered", StringComparison.Ordinal), $"not ready after 2 minutes: {ready}\n{ContainerImage.Run(TimeSpan.FromMinutes(1), "logs", name)}");
+            Assert.Contains("# TYPE ww_layers_in_flight gauge", await client.GetStringAsync($"http://127.0.0.1:{http}/metrics", TestContext.Current.CancellationToken));
+
+            // SIGTERM, as the kubelet sends it: coordinated shutdown, exit 0 well within the pod's grace period.
+            clock.Restart();
+            var stop = ContainerImage.Run(TimeSpan.FromMinutes(2), "stop", "--time", "60", name);
+            Assert.True(stop.ExitCode == 0, stop.ToString());
+            double stopSeconds = clock.Elapsed.TotalSeconds;
+            // Exit code 0, not 137: it left on SIGTERM before podman's SIGKILL at 60 s (the chart's grace period).
+            var state = ContainerImage.Run(TimeSpan.FromMinutes(1), "inspect", "--format", "{{.State.ExitCode}}", name);
+            Assert.Equal("0", state.Stdout.Trim());
+            TestContext.Current.SendDiagnosticMessage(FormattableString.Invariant($"node container: start to ready {readySeconds:F1} s, SIGTERM to exit {stopSeconds:F1} s"));
+        }
+        finally
+        {
+            ContainerImage.Run(TimeSpan.FromMinutes(1), "rm", "--force", name);
+        }
+    }
 }
