@@ -10,7 +10,8 @@ namespace WeightWatcher.Storage.Tests.Support;
 /// One Azurite blob emulator for a test assembly, on a free loopback port with its data in a temporary folder.
 /// Self-contained (xunit.v3 and Azure.Storage.Blobs only) so other test projects can link this file.
 /// Tests call <see cref="CreateContainerClient"/>, which skips them, saying how to install Azurite, when it is
-/// not installed, and fails them with Azurite's output when it is installed but did not start. Plain HTTP
+/// not installed (fails them under CI=true, where .ci/run installs it), and fails them with Azurite's output when
+/// it is installed but did not start. Plain HTTP
 /// with shared keys; a subclass can add arguments (HTTPS, OAuth) and client options.
 /// </summary>
 public class AzuriteFixture : IAsyncLifetime
@@ -80,7 +81,16 @@ public class AzuriteFixture : IAsyncLifetime
         Executable = FindExecutable();
         if (Executable is null)
         {
-            _skipReason = $"Azurite is not installed: run `{InstallCommand}` in the repository root, or set WW_AZURITE to an azurite-blob executable";
+            string missing = $"Azurite is not installed: run `{InstallCommand}` in the repository root, or set WW_AZURITE to an azurite-blob executable";
+            // Under CI, .ci/run has installed it: missing is a broken setup, not a reason to skip.
+            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            {
+                _startFailure = missing;
+            }
+            else
+            {
+                _skipReason = missing;
+            }
             return;
         }
         Port = FreePort();
