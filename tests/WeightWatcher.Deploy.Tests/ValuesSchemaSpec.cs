@@ -61,7 +61,7 @@ public sealed class ValuesSchemaSpec
         Assert.True(result.ExitCode != 0, $"--set {set} rendered without complaint");
         Assert.True(result.Stderr.Contains(named, StringComparison.Ordinal), $"--set {set}: the message does not name {named}:\n{result.Stderr}");
         Assert.Empty(result.Stdout.Trim());
-        TestContext.Current.SendDiagnosticMessage($"--set {set}: {string.Join(" ", result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Take(3)).Trim()}");
+        TestContext.Current.SendDiagnosticMessage($"--set {set}: {result.Stderr.Split('\n').First(l => l.Contains(named, StringComparison.Ordinal)).Trim()}");
     }
 
     [Fact]
