@@ -1,26 +1,25 @@
 using System.Text.Json;
-using Akka.Actor;
 using WeightWatcher.Cluster.Coordination;
 using WeightWatcher.Cluster.Protocol;
 using WeightWatcher.Cluster.Serialization;
 using WeightWatcher.Cluster.Workers;
 using WeightWatcher.Core.Analysis;
+using WeightWatcher.Storage;
 
 namespace WeightWatcher.Cluster.Tests;
 
 /// <summary>The wire protocol: every message through the one bound serializer, cells without losing type or digit, routing.</summary>
-public sealed class ProtocolSpec : IDisposable
+public sealed class ProtocolSpec(ITestOutputHelper output) : Akka.Hosting.TestKit.TestKit("protocol-spec", output)
 {
-    // The production binding (the same setup the hosting extensions add), on a plain local system.
-    private readonly ActorSystem _system = ActorSystem.Create(
-        "protocol-spec",
-        BootstrapSetup.Create().WithConfig(Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING")).And(ZooMessageSerializer.Binding()));
+    /// <summary>The production binding (the one the cluster's hosting extensions add), on a local system.</summary>
+    protected override void ConfigureAkka(Akka.Hosting.AkkaConfigurationBuilder builder, IServiceProvider provider) =>
+        builder.AddZooSerialization();
 
     public static TheoryData<IZooMessage> Messages()
     {
         var options = new AnalysisOptions { Layers = ["dense", "-fc3"], MpFit = true, FixFingers = FingerFix.ClipXmax, XMax = null, Seed = 7 };
         var location = new JobLocation("/zoo", "az://results", "nightly/");
-        var model = new ModelReference("models/bert/", [new StoredFile("models/bert/model.safetensors", 123, "\"0x8D\"")]);
+        var model = new ModelReference("models/bert/", [new StoredObject("models/bert/model.safetensors", 123, "\"0x8D\"")]);
         var rows = new CachedLayer(
             [new Dictionary<string, object?> { ["layer_id"] = 3L, ["name"] = "fc1", ["alpha"] = 2.5, ["D"] = 3.0, ["xmax"] = double.PositiveInfinity, ["W_scale"] = null, ["has_esd"] = true, ["warning"] = "NaN" }],
             null);
@@ -43,10 +42,10 @@ public sealed class ProtocolSpec : IDisposable
     [MemberData(nameof(Messages))]
     public void Every_message_round_trips_through_the_bound_serializer(IZooMessage message)
     {
-        var serializer = _system.Serialization.FindSerializerFor(message);
+        var serializer = Sys.Serialization.FindSerializerFor(message);
         Assert.IsType<ZooMessageSerializer>(serializer);
         var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
-        var back = _system.Serialization.Deserialize(serializer.ToBinary(message), serializer.Identifier, manifest);
+        var back = Sys.Serialization.Deserialize(serializer.ToBinary(message), serializer.Identifier, manifest);
         Assert.IsType(message.GetType(), back);
         // Records with lists compare by reference: compare their canonical JSON instead.
         Assert.Equal(JsonSerializer.Serialize(message, message.GetType(), ZooMessageSerializer.Json), JsonSerializer.Serialize(back, back.GetType(), ZooMessageSerializer.Json));
@@ -103,6 +102,4 @@ public sealed class ProtocolSpec : IDisposable
         Assert.NotEqual(key, ZooEngine.LayerKey(options, "hash", 4));
         Assert.Matches("^[0-9a-f]{64}$", key);
     }
-
-    public void Dispose() => _system.Dispose();
 }

@@ -1,21 +1,17 @@
+using System.Collections.Immutable;
+
 namespace WeightWatcher.Cluster.Coordination;
 
 /// <summary>
-/// The coordinator's bookkeeping of tasks: waiting, in flight (with a deadline and an attempt count) and
-/// done. Sharding delivers at most once, so anything in flight may be lost: the book says what to send
-/// again after a deadline or when a member leaves. Completion is first-wins, so a task that ran twice is
-/// counted once.
+/// The coordinator's bookkeeping of tasks, as an immutable value: waiting, in flight (with a deadline and
+/// an attempt count) and done. Sharding delivers at most once, so anything in flight may be lost: the book
+/// says what to send again after a deadline or when a member leaves. Completion is first-wins, so a task
+/// that ran twice is counted once. Every operation returns a new book.
 /// </summary>
 /// <typeparam name="TTask">The task message.</typeparam>
-public sealed class DispatchBook<TTask>
+public sealed record DispatchBook<TTask>
     where TTask : notnull
 {
-    private readonly LinkedList<string> _waiting = new();
-    private readonly Dictionary<string, TTask> _tasks = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (DateTime Deadline, int Attempts)> _inFlight = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _attempts = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _done = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _free = new(StringComparer.Ordinal);
     private readonly int _maxInFlight;
     private readonly TimeSpan _timeout;
 
@@ -26,85 +22,85 @@ public sealed class DispatchBook<TTask>
         _timeout = timeout;
     }
 
+    private ImmutableList<string> Waiting { get; init; } = [];
+
+    private ImmutableDictionary<string, TTask> Tasks { get; init; } = ImmutableDictionary.Create<string, TTask>(StringComparer.Ordinal);
+
+    private ImmutableDictionary<string, (DateTime Deadline, int Attempts)> Sent { get; init; } =
+        ImmutableDictionary.Create<string, (DateTime, int)>(StringComparer.Ordinal);
+
+    private ImmutableDictionary<string, int> AttemptCounts { get; init; } = ImmutableDictionary.Create<string, int>(StringComparer.Ordinal);
+
+    private ImmutableHashSet<string> DoneKeys { get; init; } = ImmutableHashSet.Create<string>(StringComparer.Ordinal);
+
+    private ImmutableHashSet<string> FreeKeys { get; init; } = ImmutableHashSet.Create<string>(StringComparer.Ordinal);
+
     /// <summary>Tasks known (waiting, in flight or done).</summary>
-    public int Total => _tasks.Count;
+    public int Total => Tasks.Count;
 
     /// <summary>Tasks done.</summary>
-    public int Done => _done.Count;
+    public int Done => DoneKeys.Count;
 
     /// <summary>Tasks in flight.</summary>
-    public int InFlight => _inFlight.Count;
+    public int InFlight => Sent.Count;
 
     /// <summary>True when every known task is done.</summary>
-    public bool AllDone => _done.Count == _tasks.Count;
+    public bool AllDone => DoneKeys.Count == Tasks.Count;
 
-    /// <summary>Adds a task to send (ignored when the key is already known).</summary>
-    public void Add(string key, TTask task)
-    {
-        if (_tasks.TryAdd(key, task))
-        {
-            _waiting.AddLast(key);
-        }
-    }
+    /// <summary>Adds a task to send (no change when the key is already known).</summary>
+    public DispatchBook<TTask> Add(string key, TTask task) =>
+        Tasks.ContainsKey(key) ? this : this with { Tasks = Tasks.Add(key, task), Waiting = Waiting.Add(key) };
 
-    /// <summary>Marks a known task done without sending it (its result was already stored).</summary>
-    public void AddDone(string key, TTask task)
-    {
-        _tasks[key] = task;
-        _done.Add(key);
-    }
+    /// <summary>Adds a task already done (its result is stored): known, never sent.</summary>
+    public DispatchBook<TTask> AddDone(string key, TTask task) =>
+        this with { Tasks = Tasks.SetItem(key, task), DoneKeys = DoneKeys.Add(key) };
 
     /// <summary>Takes the tasks to send now (up to the in-flight bound), recording their deadlines.</summary>
-    public List<TTask> TakeSendable(DateTime now)
+    public (DispatchBook<TTask> Book, IReadOnlyList<TTask> Send) TakeSendable(DateTime now)
     {
         var send = new List<TTask>();
-        while (_inFlight.Count < _maxInFlight && _waiting.First is { } first)
+        var waiting = Waiting;
+        var sent = Sent;
+        var attempts = AttemptCounts;
+        var free = FreeKeys;
+        while (sent.Count < _maxInFlight && waiting.Count > 0)
         {
-            _waiting.RemoveFirst();
-            string key = first.Value;
-            if (_done.Contains(key))
+            string key = waiting[0];
+            waiting = waiting.RemoveAt(0);
+            if (DoneKeys.Contains(key))
             {
                 continue;
             }
             // A task lost with a departed member is not the task's fault: that send does not count.
-            int attempts = _attempts.GetValueOrDefault(key) + (_free.Remove(key) ? 0 : 1);
-            _attempts[key] = attempts;
-            _inFlight[key] = (now + _timeout, attempts);
-            send.Add(_tasks[key]);
+            int count = attempts.GetValueOrDefault(key) + (free.Contains(key) ? 0 : 1);
+            free = free.Remove(key);
+            attempts = attempts.SetItem(key, count);
+            sent = sent.SetItem(key, (now + _timeout, count));
+            send.Add(Tasks[key]);
         }
-        return send;
+        return (this with { Waiting = waiting, Sent = sent, AttemptCounts = attempts, FreeKeys = free }, send);
     }
 
-    /// <summary>Records a task as done; false when it was already done (a duplicate reply) or unknown.</summary>
-    public bool Complete(string key)
-    {
-        if (!_tasks.ContainsKey(key) || !_done.Add(key))
-        {
-            return false;
-        }
-        _inFlight.Remove(key);
-        return true;
-    }
+    /// <summary>Records a task as done; <c>Completed</c> is false when it was already done (a duplicate reply) or unknown.</summary>
+    public (DispatchBook<TTask> Book, bool Completed) Complete(string key) =>
+        !Tasks.ContainsKey(key) || DoneKeys.Contains(key)
+            ? (this, false)
+            : (this with { DoneKeys = DoneKeys.Add(key), Sent = Sent.Remove(key) }, true);
 
     /// <summary>True when <paramref name="key"/> is done.</summary>
-    public bool IsDone(string key) => _done.Contains(key);
+    public bool IsDone(string key) => DoneKeys.Contains(key);
 
     /// <summary>True when the next send of <paramref name="key"/> will not count as an attempt.</summary>
-    public bool IsFree(string key) => _free.Contains(key);
+    public bool IsFree(string key) => FreeKeys.Contains(key);
 
     /// <summary>How many times <paramref name="key"/> has been sent.</summary>
-    public int Attempts(string key) => _attempts.GetValueOrDefault(key);
+    public int Attempts(string key) => AttemptCounts.GetValueOrDefault(key);
 
-    /// <summary>Puts an in-flight task back at the front of the queue (a transient failure or a lost node).</summary>
-    public bool Retry(string key)
-    {
-        if (_done.Contains(key) || !_inFlight.Remove(key))
-        {
-            return false;
-        }
-        _waiting.AddFirst(key);
-        return true;
-    }
+    /// <summary>Puts an in-flight task back at the front of the queue (a transient failure or a lost node); <c>Retried</c> is false when it was not in flight.</summary>
+    public (DispatchBook<TTask> Book, bool Retried) Retry(string key) =>
+        DoneKeys.Contains(key) || !Sent.ContainsKey(key)
+            ? (this, false)
+            : (this with { Sent = Sent.Remove(key), Waiting = Waiting.Insert(0, key) }, true);
 
     /// <summary>
     /// Brings the deadline of every in-flight task forward to <paramref name="deadline"/> and makes their
@@ -112,19 +108,20 @@ public sealed class DispatchBook<TTask>
     /// Not re-sent at once, because the shard regions still route to the departed member until they
     /// have seen it go; after the deadline the tasks reach the shards' new homes.
     /// </summary>
-    /// <returns>How many tasks were in flight.</returns>
-    public int Hurry(DateTime deadline)
+    /// <returns>The new book, and how many tasks were in flight.</returns>
+    public (DispatchBook<TTask> Book, int InFlight) Hurry(DateTime deadline)
     {
-        foreach (var key in _inFlight.Keys.ToList())
+        var sent = Sent;
+        var free = FreeKeys;
+        foreach (var (key, (current, attempts)) in Sent)
         {
-            var (current, attempts) = _inFlight[key];
-            _inFlight[key] = (current < deadline ? current : deadline, attempts);
-            _free.Add(key);
+            sent = sent.SetItem(key, (current < deadline ? current : deadline, attempts));
+            free = free.Add(key);
         }
-        return _inFlight.Count;
+        return (this with { Sent = sent, FreeKeys = free }, Sent.Count);
     }
 
-    /// <summary>In-flight tasks whose deadline has passed.</summary>
-    public List<string> Expired(DateTime now) => _inFlight.Where(kv => kv.Value.Deadline <= now).Select(kv => kv.Key).ToList();
-
+    /// <summary>In-flight tasks whose deadline has passed, in key order.</summary>
+    public IReadOnlyList<string> Expired(DateTime now) =>
+        Sent.Where(kv => kv.Value.Deadline <= now).Select(kv => kv.Key).Order(StringComparer.Ordinal).ToList();
 }

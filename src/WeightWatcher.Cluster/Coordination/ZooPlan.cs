@@ -28,7 +28,17 @@ public sealed record PlannedModel(
     string Skipped = "");
 
 /// <summary>Something of the zoo that could not be analyzed, and why (model-level when <paramref name="Layer"/> is null).</summary>
-public sealed record ZooFailure(string Model, string? Layer, string Reason);
+public sealed record ZooFailure(string Model, string? Layer, string Reason)
+{
+    /// <summary>The <see cref="Model"/> of a failure of the catalog itself (not of any model).</summary>
+    public const string CatalogEntry = "(catalog)";
+
+    /// <summary>A failure of the catalog itself: the models are still analyzed, without series.</summary>
+    public static ZooFailure OfCatalog(string reason) => new(CatalogEntry, null, reason);
+
+    /// <summary>True for a failure of one model as a whole (not of a layer, not of the catalog).</summary>
+    public bool IsModelFailure => Layer is null && Model != CatalogEntry;
+}
 
 /// <summary>The outcome of planning a job: models with their layers, and what could not be planned.</summary>
 /// <param name="Models">Models to analyze, in name order.</param>

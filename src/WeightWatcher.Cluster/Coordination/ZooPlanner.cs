@@ -39,7 +39,7 @@ public sealed class ZooPlanner
     public async Task<ZooPlan> PlanAsync(ZooJobSpec spec, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellation = default)
     {
         var store = _services.Store(spec.Store);
-        var location = new JobLocation(spec.Store, spec.ResultStore, spec.ResultsPrefix);
+        var location = spec.Location;
         var resultStore = _services.ResultStore(location);
         var layout = new ResultLayout(spec.ResultsPrefix);
         string prefix = spec.ModelsPrefix.Length == 0 || spec.ModelsPrefix.EndsWith('/') ? spec.ModelsPrefix : spec.ModelsPrefix + "/";
@@ -115,7 +115,7 @@ public sealed class ZooPlanner
             // A model that yields no row is reported, never dropped without a word.
             throw new ModelFormatException(root, null, "no layer to analyze: " + SkippedLayer.WhyNothingToAnalyze(lease.Reader.Tensors.Count, skipped));
         }
-        var reference = new ModelReference(root, files.Select(f => new StoredFile(f.Path, f.Length, f.Version)).ToList());
+        var reference = new ModelReference(root, files);
         return new PlannedModel(name, reference, contentHash, fileHashes, lease.Reader.FormatName, entry, layers, skipped.Count, SkippedLayer.CountsByReason(skipped));
     }
 
@@ -156,13 +156,13 @@ public sealed class ZooPlanner
             }
             catch (CatalogException e)
             {
-                failures.Add(new ZooFailure("(catalog)", null, e.Message));
+                failures.Add(ZooFailure.OfCatalog(e.Message));
                 return (null, path);
             }
         }
         if (spec.Catalog is not null)
         {
-            failures.Add(new ZooFailure("(catalog)", null, $"{spec.Catalog}: catalog not found in the store or on this node's disk; models are analyzed without series"));
+            failures.Add(ZooFailure.OfCatalog($"{spec.Catalog}: catalog not found in the store or on this node's disk; models are analyzed without series"));
         }
         return (null, null);
     }

@@ -28,7 +28,7 @@ public static class ZooReporting
         ZooNodeServices services, ZooJobSpec spec, ZooPlan plan, AnalysisOutcome outcome, DateTimeOffset startedAt, (double Planning, double Analysis) times, CancellationToken cancellation = default)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var location = new JobLocation(spec.Store, spec.ResultStore, spec.ResultsPrefix);
+        var location = spec.Location;
         var cache = services.Cache(location);
         var layout = new ResultLayout(spec.ResultsPrefix);
         var results = new Dictionary<string, CachedLayer>(outcome.Results, StringComparer.Ordinal);
@@ -102,7 +102,7 @@ public static class ZooReporting
         var manifest = new JobManifest(
             spec.JobId, ZooEngine.Version, services.Store(spec.Store).Description, spec.ModelsPrefix, resultStore.Description, layout.Prefix, plan.CatalogPath,
             spec.Options, spec.SubmittedAt, startedAt, finished,
-            new ManifestCounts(plan.Models.Count, plan.Failures.Count(f => f.Layer is null && f.Model != "(catalog)"), analyzedTotal + cachedTotal + failedTotal, analyzedTotal, cachedTotal, failedTotal, outcome.Resent, plan.HashesComputed),
+            new ManifestCounts(plan.Models.Count, plan.Failures.Count(f => f.IsModelFailure), analyzedTotal + cachedTotal + failedTotal, analyzedTotal, cachedTotal, failedTotal, outcome.Resent, plan.HashesComputed),
             new ManifestTimings(times.Planning, times.Analysis, clock.Elapsed.TotalSeconds, (finished - startedAt).TotalSeconds),
             manifestModels, failures, plan.Ignored, files.Select(f => layout.Report(f.Name)).ToList(), outcome.Nodes);
         var json = JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestJson);

@@ -26,32 +26,22 @@ public sealed class ZooCoordinatorProxy;
 /// </summary>
 public static class ZooClusterHostingExtensions
 {
-    /// <summary>Adds the zoo cluster to <paramref name="builder"/>.</summary>
+    /// <summary>Adds the zoo cluster to <paramref name="builder"/>: membership, the region and the coordinator singleton.</summary>
     public static AkkaConfigurationBuilder AddWeightWatcherCluster(this AkkaConfigurationBuilder builder, ZooClusterOptions options, ZooNodeServices services)
     {
-        var roles = options.HostsWorkers ? new[] { ZooClusterOptions.WorkerRole } : [];
         builder
             .ConfigureLoggers(loggers =>
             {
                 loggers.ClearLoggers();
                 loggers.AddLogger<SerilogLogger>();
             })
-            .AddHocon(ClusterHocon(options), HoconAddMode.Prepend)
-            .WithRemoting(options.Hostname, options.Port, options.PublicHostname)
-            .WithClustering(new ClusterOptions
-            {
-                SeedNodes = options.SeedAddresses().ToArray(),
-                Roles = roles,
-                SplitBrainResolver = SplitBrainResolverOption.Default,
-                // No min-nr-of-members: the coordinator waits for workers itself (ZooCoordinatorSettings.MinimumWorkers).
-            })
-            .AddSetup(ZooMessageSerializer.Binding());
+            .AddZooClusterMembership(options);
 
         // The proxy on a member that has just started cannot find the singleton until the cluster is up: expected, not a warning.
         // Identified every 250 ms rather than every second: a job is submitted as soon as the cluster is up.
         var singleton = new ClusterSingletonOptions
         {
-            Role = ZooClusterOptions.WorkerRole,
+            Role = ClusterRoles.Worker,
             LogSingletonIdentificationFailure = false,
             SingletonIdentificationInterval = TimeSpan.FromMilliseconds(250),
         };
@@ -65,7 +55,7 @@ public static class ZooClusterHostingExtensions
                     "layer",
                     _ => LayerWorker.PropsFor(services),
                     new LayerMessageExtractor(options.Shards),
-                    new ShardOptions { StateStoreMode = StateStoreMode.DData, RememberEntities = false, Role = ZooClusterOptions.WorkerRole })
+                    new ShardOptions { StateStoreMode = StateStoreMode.DData, RememberEntities = false, Role = ClusterRoles.Worker })
                 .WithSingleton<ZooCoordinatorProxy>(
                     "zoo-coordinator",
                     (_, registry, _) => ZooCoordinator.PropsFor(services, registry.Get<LayerRegion>(), options.Coordinator),
@@ -75,7 +65,7 @@ public static class ZooClusterHostingExtensions
         else
         {
             builder
-                .WithShardRegionProxy<LayerRegion>("layer", ZooClusterOptions.WorkerRole, new LayerMessageExtractor(options.Shards))
+                .WithShardRegionProxy<LayerRegion>("layer", ClusterRoles.Worker, new LayerMessageExtractor(options.Shards))
                 .WithSingletonProxy<ZooCoordinatorProxy>("zoo-coordinator", singleton);
         }
         if (options.HttpPort is { } httpPort)
@@ -84,6 +74,24 @@ public static class ZooClusterHostingExtensions
         }
         return builder;
     }
+
+    /// <summary>
+    /// Membership alone: remoting, clustering with the split-brain resolver and the node's roles, the
+    /// protocol's serializer and the settings of <see cref="ClusterHocon"/>. In-process specs build on this
+    /// to run a coordinator against probes with the production wiring.
+    /// </summary>
+    public static AkkaConfigurationBuilder AddZooClusterMembership(this AkkaConfigurationBuilder builder, ZooClusterOptions options) =>
+        builder
+            .AddHocon(ClusterHocon(options), HoconAddMode.Prepend)
+            .WithRemoting(options.Hostname, options.Port, options.PublicHostname)
+            .WithClustering(new ClusterOptions
+            {
+                SeedNodes = options.SeedAddresses().ToArray(),
+                Roles = options.HostsWorkers ? [ClusterRoles.Worker] : [],
+                SplitBrainResolver = SplitBrainResolverOption.Default,
+                // No min-nr-of-members: the coordinator waits for workers itself (ZooCoordinatorSettings.MinimumWorkers).
+            })
+            .AddZooSerialization();
 
     /// <summary>The node's /alive, /ready and /metrics, stopped when the actor system terminates.</summary>
     private static void StartHttpEndpoint(ActorSystem system, IActorRegistry registry, ZooClusterOptions options, int port, ZooNodeServices services)
@@ -97,9 +105,9 @@ public static class ZooClusterHostingExtensions
 
     /// <summary>Settings without a typed option in Akka.Hosting.</summary>
     private static string ClusterHocon(ZooClusterOptions options) => $$"""
-        # Akka's own events are for operators when something is wrong: warnings and errors only (set
-        # WW_AKKA_LOG_LEVEL=INFO to see membership and sharding chatter). The job's events go to Serilog directly.
-        akka.loglevel = {{Environment.GetEnvironmentVariable("WW_AKKA_LOG_LEVEL") ?? "WARNING"}}
+        # Akka's own events are for operators when something is wrong: warnings and errors only by default
+        # (ZooClusterOptions.AkkaLogLevel). The job's events go to Serilog directly.
+        akka.loglevel = {{options.AkkaLogLevel}}
         akka.stdout-loglevel = WARNING
         akka.cluster.split-brain-resolver.stable-after = {{(int)options.StableAfter.TotalMilliseconds}}ms
         akka.cluster.run-coordinated-shutdown-when-down = on
@@ -109,7 +117,7 @@ public static class ZooClusterHostingExtensions
         akka.cluster.failure-detector.acceptable-heartbeat-pause = 6s
         # The job register lives on the workers only: a submit-only member (ww zoo run --seeds) runs no
         # replicator, and counting it would make every majority read/write fail.
-        akka.cluster.distributed-data.role = "{{ZooClusterOptions.WorkerRole}}"
+        akka.cluster.distributed-data.role = "{{ClusterRoles.Worker}}"
         # Majority (not majority + 3) for the shard coordinator's state: with three workers the default
         # needs all of them, so one dead worker blocks every shard allocation until it is removed.
         akka.cluster.sharding.coordinator-state.write-majority-plus = 0

@@ -1,4 +1,4 @@
-using WeightWatcher.Cluster.Coordination;
+using WeightWatcher.Cluster.Protocol;
 
 namespace WeightWatcher.Cluster.Hosting;
 
@@ -7,9 +7,6 @@ public sealed record ZooClusterOptions
 {
     /// <summary>Actor system name: every node of one cluster must use the same.</summary>
     public const string SystemName = "weightwatcher";
-
-    /// <summary>Role of nodes that host layer workers (and may host the coordinator).</summary>
-    public const string WorkerRole = "worker";
 
     /// <summary>Interface to bind (0.0.0.0 in a container).</summary>
     public string Hostname { get; init; } = "127.0.0.1";
@@ -37,6 +34,12 @@ public sealed record ZooClusterOptions
 
     /// <summary>Worker members a new job waits for before its layers are handed out (see <see cref="ZooCoordinatorSettings.MinimumWorkers"/>).</summary>
     public int MinimumWorkers { get; init; } = 1;
+
+    /// <summary>
+    /// Level of Akka's own log (DEBUG, INFO, WARNING, ERROR): membership and sharding chatter shows from
+    /// INFO; the default keeps it to what an operator must see.
+    /// </summary>
+    public string AkkaLogLevel { get; init; } = "WARNING";
 
     /// <summary>Dispatch settings of the coordinator.</summary>
     public ZooCoordinatorSettings Coordinator { get; init; } = new(MaxInFlight: 16, TaskTimeout: TimeSpan.FromMinutes(5), MaxAttempts: 3);

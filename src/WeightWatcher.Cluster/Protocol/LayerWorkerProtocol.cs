@@ -1,4 +1,5 @@
 using WeightWatcher.Core.Analysis;
+using WeightWatcher.Storage;
 
 namespace WeightWatcher.Cluster.Protocol;
 
@@ -9,13 +10,10 @@ namespace WeightWatcher.Cluster.Protocol;
 /// </summary>
 /// <param name="Root">Store path of the model: a file, or a folder prefix ending in '/'.</param>
 /// <param name="Files">The model's files (store paths, lengths, versions).</param>
-public sealed record ModelReference(string Root, IReadOnlyList<StoredFile> Files);
+public sealed record ModelReference(string Root, IReadOnlyList<StoredObject> Files);
 
 /// <summary>A byte range of a stored file: where a layer's tensor lies (a reference, never the bytes).</summary>
 public sealed record ByteRange(string Path, long Offset, long Length);
-
-/// <summary>One stored file of a model, as listed by the store.</summary>
-public sealed record StoredFile(string Path, long Length, string Version);
 
 /// <summary>Which stores a task reads from and writes to (specs without credentials: each node has its own).</summary>
 /// <param name="Store">Store spec of the models.</param>

@@ -24,7 +24,12 @@ public sealed record ZooJobSpec(
     string? Catalog,
     AnalysisOptions Options,
     DateTimeOffset SubmittedAt,
-    Coordination.ZooCoordinatorSettings? Dispatch = null) : IZooMessage;
+    ZooCoordinatorSettings? Dispatch = null) : IZooMessage
+{
+    /// <summary>The job's stores and results prefix, as its tasks carry them.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public JobLocation Location => new(Store, ResultStore, ResultsPrefix);
+}
 
 /// <summary>The replicated job register: the current job and whether it has finished.</summary>
 /// <param name="Spec">The job.</param>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Akka.Actor;
+using Akka.Hosting;
 using Akka.Serialization;
 using WeightWatcher.Cluster.Protocol;
 
@@ -33,14 +34,6 @@ public sealed class ZooMessageSerializer : SerializerWithStringManifest
 
     /// <summary>JSON settings shared by the wire and the result cache.</summary>
     public static readonly JsonSerializerOptions Json = CreateOptions();
-
-    /// <summary>
-    /// The binding of <see cref="IZooMessage"/> to this serializer, as an actor-system setup: the one
-    /// place it is declared, used by the hosting extensions and by tests that build their own system.
-    /// </summary>
-    public static Akka.Serialization.SerializationSetup Binding() =>
-        Akka.Serialization.SerializationSetup.Create(system => System.Collections.Immutable.ImmutableHashSet.Create(
-            Akka.Serialization.SerializerDetails.Create("weightwatcher-zoo", new ZooMessageSerializer(system), System.Collections.Immutable.ImmutableHashSet.Create(typeof(IZooMessage)))));
 
     /// <summary>Creates the serializer for <paramref name="system"/>.</summary>
     public ZooMessageSerializer(ExtendedActorSystem system)
@@ -76,4 +69,15 @@ public sealed class ZooMessageSerializer : SerializerWithStringManifest
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
+}
+
+/// <summary>Registration of the protocol's serializer with Akka.Hosting.</summary>
+public static class ZooSerializationHostingExtensions
+{
+    /// <summary>
+    /// Binds <see cref="IZooMessage"/> to <see cref="ZooMessageSerializer"/>: the one place the binding is
+    /// declared, used by the cluster's hosting extensions and by specs that build a system of their own.
+    /// </summary>
+    public static Akka.Hosting.AkkaConfigurationBuilder AddZooSerialization(this Akka.Hosting.AkkaConfigurationBuilder builder) =>
+        builder.WithCustomSerializer("weightwatcher-zoo", [typeof(IZooMessage)], system => new ZooMessageSerializer(system));
 }

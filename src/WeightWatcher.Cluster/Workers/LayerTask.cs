@@ -41,8 +41,7 @@ public static class LayerTask
             {
                 var clock = Stopwatch.StartNew();
                 var store = services.Store(task.Location.Store);
-                var files = task.Model.Files.Select(f => new StoredObject(f.Path, f.Length, f.Version)).ToList();
-                string local = await services.LocalModelAsync(store, task.Model.Root, files, task.Ranges ?? [], cancellation).ConfigureAwait(false);
+                string local = await services.LocalModelAsync(store, task.Model.Root, task.Model.Files, task.Ranges ?? [], cancellation).ConfigureAwait(false);
                 CachedLayer result;
                 try
                 {

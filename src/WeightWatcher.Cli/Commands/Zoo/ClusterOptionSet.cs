@@ -1,5 +1,6 @@
 using System.CommandLine;
 using WeightWatcher.Cluster.Coordination;
+using WeightWatcher.Cluster.Protocol;
 using WeightWatcher.Cluster.Hosting;
 
 namespace WeightWatcher.Cli.Commands.Zoo;
@@ -54,6 +55,7 @@ internal sealed class ClusterOptionSet
             HostsWorkers = hostsWorkers,
             MinimumWorkers = p.GetValue(MinWorkers) ?? (int.TryParse(Env("WW_MIN_WORKERS"), out int min) ? min : 1),
             StableAfter = Duration(p.GetValue(StableAfter) ?? Env("WW_STABLE_AFTER") ?? "5s", "--stable-after"),
+            AkkaLogLevel = AkkaLogLevel(Env("WW_AKKA_LOG_LEVEL")),
         };
         return options with { Coordinator = (coordinator ?? options.Coordinator) with { MinimumWorkers = Math.Max(1, options.MinimumWorkers) } };
     }
@@ -77,6 +79,15 @@ internal sealed class ClusterOptionSet
         }
         return TimeSpan.FromSeconds(millis ? value / 1000 : value);
     }
+
+    /// <summary>WW_AKKA_LOG_LEVEL as Akka spells its levels; unset: warnings only.</summary>
+    /// <exception cref="ArgumentException">Not an Akka log level.</exception>
+    private static string AkkaLogLevel(string? value) => value?.Trim().ToUpperInvariant() switch
+    {
+        null => "WARNING",
+        "DEBUG" or "INFO" or "WARNING" or "ERROR" or "OFF" => value.Trim().ToUpperInvariant(),
+        _ => throw new ArgumentException($"WW_AKKA_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or OFF, not '{value}'"),
+    };
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
 

@@ -92,7 +92,7 @@ internal static class ZooRunCommand
 
     private static async Task<int> PrintSummaryAsync(ZooHost host, ZooJobSpec spec)
     {
-        var store = host.Services.ResultStore(new JobLocation(spec.Store, spec.ResultStore, spec.ResultsPrefix));
+        var store = host.Services.ResultStore(spec.Location);
         var layout = new ResultLayout(spec.ResultsPrefix);
         await using var stream = await store.OpenReadAsync(layout.Manifest);
         var manifest = await JsonSerializer.DeserializeAsync<JobManifest>(stream, ZooReporting.ManifestJson)
