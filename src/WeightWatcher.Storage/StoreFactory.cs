@@ -1,3 +1,5 @@
+using Azure.Core;
+using Azure.Identity;
 using Azure.Storage.Blobs;
 
 namespace WeightWatcher.Storage;
@@ -11,22 +13,35 @@ public static class StoreFactory
     /// <summary>The Azure SDK's conventional variable, read when <see cref="ConnectionStringVariable"/> is not set.</summary>
     public const string AzureConnectionStringVariable = "AZURE_STORAGE_CONNECTION_STRING";
 
+    /// <summary>
+    /// How a container URI without a SAS authenticates: <c>default</c> (unset): Azure.Identity's
+    /// <see cref="DefaultAzureCredential"/> (workload identity, managed identity, environment, Azure CLI ...);
+    /// <c>anonymous</c>: no credential, for a public container.
+    /// </summary>
+    public const string CredentialVariable = "WW_BLOB_CREDENTIAL";
+
     private const string AzureScheme = "az://";
+
+    /// <summary>One per process, so every store of a node shares its token cache.</summary>
+    private static readonly Lazy<DefaultAzureCredential> s_defaultCredential = new(() => new DefaultAzureCredential());
 
     /// <summary>
     /// Opens the store that <paramref name="spec"/> names:
     /// <list type="bullet">
     /// <item><description>"az://&lt;container&gt;": that container of the storage account whose connection string is in
     /// WW_BLOB_CONNECTION_STRING, else AZURE_STORAGE_CONNECTION_STRING;</description></item>
-    /// <item><description>"http(s)://host/.../&lt;container&gt;[?sas]": the container at that URI, with the SAS token if one is given;</description></item>
+    /// <item><description>"http(s)://host/.../&lt;container&gt;[?sas]": the container at that URI, with the SAS token if one is
+    /// given; without one, authenticated by <paramref name="credential"/>, else as <see cref="CredentialVariable"/> says
+    /// (by default <see cref="DefaultAzureCredential"/>: workload or managed identity in a cluster);</description></item>
     /// <item><description>anything else: a local folder.</description></item>
     /// </list>
     /// </summary>
     /// <param name="spec">The store specification.</param>
     /// <param name="createIfMissing">Create the folder or container when it does not exist.</param>
     /// <param name="getEnvironment">Reads an environment variable; defaults to <see cref="Environment.GetEnvironmentVariable(string)"/>.</param>
+    /// <param name="credential">Token credential for a container URI without a SAS (default: see <see cref="CredentialVariable"/>).</param>
     /// <exception cref="StoreException">The specification is malformed, no connection string is set, or the store cannot be opened.</exception>
-    public static IModelStore Create(string spec, bool createIfMissing = false, Func<string, string?>? getEnvironment = null)
+    public static IModelStore Create(string spec, bool createIfMissing = false, Func<string, string?>? getEnvironment = null, TokenCredential? credential = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec = spec.Trim();
@@ -41,7 +56,7 @@ public static class StoreFactory
         }
         if (spec.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || spec.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
         {
-            return CreateFromUri(spec, createIfMissing);
+            return CreateFromUri(spec, createIfMissing, credential, getEnvironment);
         }
         return new LocalFolderStore(spec, createIfMissing);
     }
@@ -81,7 +96,7 @@ public static class StoreFactory
         return new AzureBlobStore(client, createIfMissing);
     }
 
-    private static AzureBlobStore CreateFromUri(string spec, bool createIfMissing)
+    private static AzureBlobStore CreateFromUri(string spec, bool createIfMissing, TokenCredential? credential, Func<string, string?> getEnvironment)
     {
         if (!Uri.TryCreate(spec, UriKind.Absolute, out var uri) || uri.AbsolutePath.Trim('/').Length == 0)
         {
@@ -90,7 +105,9 @@ public static class StoreFactory
         BlobContainerClient client;
         try
         {
-            client = new BlobContainerClient(uri, ClientOptions());
+            // A SAS is a credential of its own; the token credential is for a URI without one.
+            credential = HasSas(uri) ? null : credential ?? CredentialFromEnvironment(RedactedSpec(spec), getEnvironment);
+            client = credential is null ? new BlobContainerClient(uri, ClientOptions()) : new BlobContainerClient(uri, credential, ClientOptions());
         }
         catch (Exception e) when (e is FormatException or ArgumentException)
         {
@@ -99,6 +116,19 @@ public static class StoreFactory
         }
         return new AzureBlobStore(client, createIfMissing);
     }
+
+    /// <summary>A SAS token always carries its signature (<c>sig</c>).</summary>
+    private static bool HasSas(Uri uri) =>
+        uri.Query.TrimStart('?').Split('&').Any(p => p.StartsWith("sig=", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The credential <see cref="CredentialVariable"/> names; null for anonymous access.</summary>
+    private static TokenCredential? CredentialFromEnvironment(string spec, Func<string, string?> getEnvironment) =>
+        getEnvironment(CredentialVariable)?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "default" => s_defaultCredential.Value,
+            "anonymous" => null,
+            var other => throw new StoreException(spec, $"{CredentialVariable}={other} is not a credential ww knows: default (DefaultAzureCredential) or anonymous"),
+        };
 
     private static string RedactedSpec(string spec) =>
         Uri.TryCreate(spec, UriKind.Absolute, out var uri) ? AzureBlobStore.RedactSignature(uri) : "(unparseable URI)";

@@ -6,7 +6,7 @@ using YamlDotNet.RepresentationModel;
 namespace WeightWatcher.Deploy.Tests;
 
 /// <summary>The Helm chart: metadata, documented defaults, and values and templates that refer to each other.</summary>
-public sealed partial class ChartSpec
+public sealed class ChartSpec
 {
     [Fact]
     public void ChartYamlNamesTheChartAndItsVersions()
@@ -103,49 +103,6 @@ public sealed partial class ChartSpec
         Assert.True(unused.Count == 0, "values that change nothing: " + string.Join(", ", unused));
     }
 
-    [Fact]
-    public void TemplatesHaveBalancedBlocksAndIncludeOnlyDefinedTemplates()
-    {
-        var defined = Chart.Templates.Values.SelectMany(t => Define().Matches(t).Select(m => m.Groups[1].Value)).ToHashSet();
-        Assert.Contains("weightwatcher-cluster.seeds", defined);
-        foreach (var (file, text) in Chart.Templates)
-        {
-            Assert.Equal(Regex.Matches(text, @"\{\{").Count, Regex.Matches(text, @"\}\}").Count);
-            int depth = 0;
-            foreach (Match action in Action().Matches(text))
-            {
-                string word = action.Groups[1].Value;
-                if (word is "if" or "range" or "with" or "define" or "block")
-                {
-                    depth++;
-                }
-                else if (word == "end")
-                {
-                    depth--;
-                    Assert.True(depth >= 0, $"{file}: an {{{{ end }}}} closes nothing");
-                }
-            }
-            Assert.True(depth == 0, $"{file}: {depth} block(s) left open");
-            foreach (Match include in Include().Matches(text))
-            {
-                Assert.True(defined.Contains(include.Groups[1].Value), $"{file} includes undefined template {include.Groups[1].Value}");
-            }
-        }
-    }
-
-    [Fact]
-    public void TemplatesCoverEveryRenderedKind()
-    {
-        var templateKinds = Chart.Templates.Values
-            .SelectMany(t => Regex.Matches(t, @"(?m)^kind:\s*(\w+)").Select(m => m.Groups[1].Value))
-            .Order()
-            .ToList();
-        var renderedKinds = Manifests.All.Select(m => m.Kind).Order().ToList();
-        Assert.Equal(templateKinds, renderedKinds);
-        Assert.True(File.Exists(Path.Combine(RepoPaths.Templates, "NOTES.txt")));
-        Assert.True(File.Exists(Path.Combine(RepoPaths.Templates, "_helpers.tpl")));
-    }
-
     /// <summary>A Kubernetes quantity (24Gi, 500M, 1024) in bytes.</summary>
     internal static long Quantity(string text)
     {
@@ -165,13 +122,4 @@ public sealed partial class ChartSpec
             _ => n,
         };
     }
-
-    [GeneratedRegex(@"\{\{-?\s*define\s+""([^""]+)""")]
-    private static partial Regex Define();
-
-    [GeneratedRegex(@"\binclude\s+""([^""]+)""")]
-    private static partial Regex Include();
-
-    [GeneratedRegex(@"\{\{-?\s*(if|range|with|define|block|end)\b")]
-    private static partial Regex Action();
 }

@@ -21,13 +21,34 @@ public sealed partial class DockerfileSpec
             .ToList();
 
     [Fact]
-    public void BuildsOnTheSdkAndRunsOnTheRuntimeImage()
+    public void BuildsOnTheSdkAndRunsOnTheRuntimeImagePinnedByDigest()
     {
         var from = Instructions.Where(i => i.StartsWith("FROM ", StringComparison.Ordinal)).ToList();
-        Assert.Equal(2, from.Count);
-        Assert.Matches(@"^FROM mcr\.microsoft\.com/dotnet/sdk:(10\.0|\$\{DOTNET_VERSION\}) AS build$", from[0]);
-        Assert.Matches(@"^FROM mcr\.microsoft\.com/dotnet/runtime:(10\.0|\$\{DOTNET_VERSION\})( AS \w+)?$", from[1]);
-        Assert.Contains("ARG DOTNET_VERSION=10.0", Instructions);
+        Assert.Equal(["FROM ${SDK_IMAGE} AS build", "FROM ${RUNTIME_IMAGE} AS runtime"], from);
+        // Real registries: the tag for people, the digest for the builder. make-base-images.sh makes local
+        // images under the same names (without the digest, which a local image cannot have).
+        Assert.Contains(Instructions, i => DigestPin("SDK_IMAGE", "sdk").IsMatch(i));
+        Assert.Contains(Instructions, i => DigestPin("RUNTIME_IMAGE", "runtime").IsMatch(i));
+        string script = File.ReadAllText(Path.Combine(RepoPaths.Scripts, "make-base-images.sh"));
+        Assert.Contains("mcr.microsoft.com/dotnet/sdk:10.0}", script);
+        Assert.Contains("mcr.microsoft.com/dotnet/runtime:10.0}", script);
+        // No BuildKit frontend fetched from a registry.
+        Assert.DoesNotMatch(@"(?im)^#\s*syntax\s*=", Text);
+    }
+
+    [Fact]
+    public void TheRuntimeImageCarriesTheDemoZooAtThePathsWwRecorded()
+    {
+        // DemoZoo reads the NuGet-shipped models at $(NuGetPackageRoot)/...; the build restores into /nuget,
+        // gathers exactly those files (msbuild -getItem) and the runtime stage copies them to the same paths.
+        var metadata = XDocument.Load(Path.Combine(RepoPaths.Root, "src", "WeightWatcher.Cli", "WeightWatcher.Cli.csproj"))
+            .Descendants("AssemblyMetadata").Where(e => ((string?)e.Attribute("Include"))?.StartsWith("DemoZoo.", StringComparison.Ordinal) == true).ToList();
+        Assert.True(metadata.Count >= 3, "the CLI records no demo zoo paths");
+        Assert.All(metadata, e => Assert.StartsWith("$(DemoZooPackages)", (string)e.Attribute("Value")!));
+        var build = Stages()[0];
+        Assert.Contains(build, i => i.StartsWith("ENV ", StringComparison.Ordinal) && i.Contains("NUGET_PACKAGES=/nuget", StringComparison.Ordinal));
+        Assert.Contains(build, i => i.Contains("-getItem:AssemblyMetadata", StringComparison.Ordinal) && i.Contains("/demo-zoo", StringComparison.Ordinal));
+        Assert.Contains("COPY --from=build /demo-zoo/nuget/ /nuget/", Stages()[1]);
     }
 
     [Fact]
@@ -88,7 +109,7 @@ public sealed partial class DockerfileSpec
             .ToList();
         Assert.NotEmpty(env);
         Assert.All(env, name => Assert.Contains(name, CliHelp.EnvironmentVariables));
-        Assert.Contains("EXPOSE 4053", runtime);
+        Assert.Contains("EXPOSE 4053 8080", runtime);
     }
 
     [Fact]
@@ -100,6 +121,9 @@ public sealed partial class DockerfileSpec
             Assert.Contains(entry, ignore.Split('\n').Select(l => l.Trim()));
         }
     }
+
+    private static Regex DigestPin(string arg, string image) =>
+        new($@"^ARG {arg}=mcr\.microsoft\.com/dotnet/{image}:10\.0@sha256:[0-9a-f]{{64}}$");
 
     private static List<List<string>> Stages()
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using WeightWatcher.Deploy.Tests.Support;
 
@@ -7,7 +6,7 @@ namespace WeightWatcher.Deploy.Tests;
 /// <summary>deploy/scripts: executable, valid bash, and passing only flags ww defines.</summary>
 public sealed partial class ScriptsSpec
 {
-    public static TheoryData<string> Scripts => new("start-azurite.sh", "local-cluster.sh");
+    public static TheoryData<string> Scripts => new("start-azurite.sh", "local-cluster.sh", "render-manifests.sh", "make-base-images.sh");
 
     [Theory]
     [MemberData(nameof(Scripts))]
@@ -27,7 +26,7 @@ public sealed partial class ScriptsSpec
     [MemberData(nameof(Scripts))]
     public void ScriptPassesBashSyntaxCheck(string script)
     {
-        var result = Run("bash", ["-n", Path.Combine(RepoPaths.Scripts, script)], TimeSpan.FromSeconds(30));
+        var result = Proc.Run("bash", ["-n", Path.Combine(RepoPaths.Scripts, script)], TimeSpan.FromSeconds(30));
         Assert.True(result.ExitCode == 0, $"bash -n {script}: {result.Stderr}");
     }
 
@@ -83,10 +82,10 @@ public sealed partial class ScriptsSpec
         Assert.SkipUnless(File.Exists(azurite), $"Azurite is not installed at {azurite} (bash .ci/npm-tools/install)");
         string state = Directory.CreateTempSubdirectory("ww-deploy-azurite-").FullName;
         string script = Path.Combine(RepoPaths.Scripts, "start-azurite.sh");
-        var env = new Dictionary<string, string> { ["AZURITE_PORT"] = FreePort().ToString(), ["WW_LOCAL_STATE"] = state };
+        var env = new Dictionary<string, string> { ["AZURITE_PORT"] = BackgroundProcess.FreePort().ToString(), ["WW_LOCAL_STATE"] = state };
         try
         {
-            var start = Run("bash", [script], TimeSpan.FromSeconds(60), env);
+            var start = Proc.Run("bash", [script], TimeSpan.FromSeconds(60), env);
             Assert.True(start.ExitCode == 0, $"start-azurite.sh failed ({start.ExitCode}): {start.Stderr}");
             var line = Assert.Single(start.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             Assert.Matches($@"^export WW_BLOB_CONNECTION_STRING='DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=[^']+;BlobEndpoint=http://127\.0\.0\.1:{env["AZURITE_PORT"]}/devstoreaccount1;'$", line);
@@ -94,7 +93,7 @@ public sealed partial class ScriptsSpec
         }
         finally
         {
-            var stop = Run("bash", [script, "stop"], TimeSpan.FromSeconds(60), env);
+            var stop = Proc.Run("bash", [script, "stop"], TimeSpan.FromSeconds(60), env);
             Assert.True(stop.ExitCode == 0, $"start-azurite.sh stop failed: {stop.Stderr}");
             Assert.False(File.Exists(Path.Combine(state, "azurite.pid")), "the PID file outlived stop");
             Directory.Delete(state, recursive: true);
@@ -126,37 +125,5 @@ public sealed partial class ScriptsSpec
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private sealed record Result(int ExitCode, string Stdout, string Stderr);
-
-    private static Result Run(string file, string[] args, TimeSpan timeout, IReadOnlyDictionary<string, string>? env = null)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        foreach (var (k, v) in env ?? new Dictionary<string, string>())
-        {
-            psi.Environment[k] = v;
-        }
-        using var p = Process.Start(psi)!;
-        // The script leaves the emulator running with its output in a log file, so these pipes close.
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeout))
-        {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail($"{file} {string.Join(' ', args)} did not finish within {timeout}");
-        }
-        return new Result(p.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
     }
 }

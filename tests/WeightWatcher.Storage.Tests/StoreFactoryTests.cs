@@ -75,6 +75,19 @@ public sealed class StoreFactoryTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public void A_uri_without_a_sas_takes_the_credential_the_variable_names()
+    {
+        const string uri = "https://zoo.blob.core.windows.net/models";
+        // Default: DefaultAzureCredential (nothing is requested until the store is used); anonymous on request.
+        using var byDefault = StoreFactory.Create(uri, getEnvironment: Environment());
+        using var anonymous = StoreFactory.Create(uri, getEnvironment: Environment((StoreFactory.CredentialVariable, "anonymous")));
+        Assert.Equal(uri, byDefault.Description);
+        var error = Assert.Throws<StoreException>(() => StoreFactory.Create(uri, getEnvironment: Environment((StoreFactory.CredentialVariable, "kerberos"))));
+        Assert.Contains(StoreFactory.CredentialVariable, error.Message);
+        Assert.Contains("kerberos", error.Message);
+    }
+
+    [Fact]
     public void A_sas_connection_string_or_uri_never_shows_its_signature()
     {
         const string signature = "c2lnbmF0dXJlLXZhbHVl%3D";

@@ -1,5 +1,6 @@
 {{/*
-Names, labels and the values derived from several settings (image, seed nodes, worker addresses).
+Names, labels and the values derived from several settings (image, seed nodes, worker addresses), and
+the pod and container settings the workers, the zoo job and the test pod share.
 Every resource name starts with the fullname: the release name unless fullnameOverride is set, cut to
 40 characters so "<fullname>-worker-<n>" and the StatefulSet's revision label stay within 63.
 */}}
@@ -16,12 +17,15 @@ Every resource name starts with the fullname: the release name unless fullnameOv
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
-{{/* Labels of every resource. */}}
+{{/* Labels of every resource. Plain manifests (plainManifests) do not claim a Helm release manages them. */}}
 {{- define "weightwatcher-cluster.labels" -}}
-helm.sh/chart: {{ include "weightwatcher-cluster.chart" . }}
 {{ include "weightwatcher-cluster.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/part-of: weightwatcher
+{{- if not .Values.plainManifests }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ include "weightwatcher-cluster.chart" . }}
+{{- end }}
 {{- end }}
 
 {{- define "weightwatcher-cluster.selectorLabels" -}}
@@ -39,8 +43,24 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- printf "%s-workers" (include "weightwatcher-cluster.fullname" .) }}
 {{- end }}
 
+{{/* <registry>/<repository>@<digest>, or <registry>/<repository>:<tag or appVersion>. */}}
 {{- define "weightwatcher-cluster.image" -}}
-{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
+{{- $repository := .Values.image.repository -}}
+{{- with .Values.image.registry }}{{ $repository = printf "%s/%s" (trimSuffix "/" .) $repository }}{{ end -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" $repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $repository (.Values.image.tag | default .Chart.AppVersion) -}}
+{{- end -}}
+{{- end }}
+
+{{/* The pods' service account: the created one, a named existing one, or none (the namespace's default). */}}
+{{- define "weightwatcher-cluster.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "weightwatcher-cluster.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- .Values.serviceAccount.name -}}
+{{- end -}}
 {{- end }}
 
 {{/* DNS suffix of the worker pods: <service>.<namespace>.svc.<cluster domain> */}}
@@ -64,18 +84,92 @@ second cluster.
 {{- join "," $seeds -}}
 {{- end }}
 
-{{/* Settings the chart cannot apply, or that would leave a cluster that never starts work. */}}
+{{/* Labels every pod gets beyond its selector labels: podLabels, and the workload identity opt-in. */}}
+{{- define "weightwatcher-cluster.podLabels" -}}
+{{- $labels := deepCopy .Values.podLabels -}}
+{{- if .Values.azureWorkloadIdentity.enabled }}{{ $_ := set $labels "azure.workload.identity/use" "true" }}{{ end -}}
+{{- with $labels }}{{ toYaml . }}{{ end -}}
+{{- end }}
+
+{{/* Pod-level settings every pod shares: service account, token mount, pull secrets, security context. */}}
+{{- define "weightwatcher-cluster.podSettings" -}}
+automountServiceAccountToken: {{ .Values.serviceAccount.automountServiceAccountToken }}
+{{- with (include "weightwatcher-cluster.serviceAccountName" .) }}
+serviceAccountName: {{ . }}
+{{- end }}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+securityContext:
+  {{- toYaml .Values.podSecurityContext | nindent 2 }}
+{{- end }}
+
+{{/* Environment variables of every ww container after its own: log level, blob credentials, extraEnv. */}}
+{{- define "weightwatcher-cluster.commonEnv" -}}
+- name: WW_STABLE_AFTER
+  value: {{ .Values.splitBrain.stableAfter | quote }}
+- name: WW_LOG_LEVEL
+  value: {{ .Values.logLevel | quote }}
+{{- if .Values.store.connectionSecret.name }}
+- name: WW_BLOB_CONNECTION_STRING
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.store.connectionSecret.name }}
+      key: {{ .Values.store.connectionSecret.key }}
+{{- end }}
+{{- with .Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* Mounts of every ww container after its own: scratch (/tmp) and extraVolumeMounts. */}}
+{{- define "weightwatcher-cluster.commonVolumeMounts" -}}
+- name: scratch
+  mountPath: /tmp
+{{- with .Values.extraVolumeMounts }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* Volumes of every ww pod after its own: scratch and extraVolumes. */}}
+{{- define "weightwatcher-cluster.commonVolumes" -}}
+- name: scratch
+  emptyDir:
+    sizeLimit: {{ .Values.scratch.sizeLimit }}
+{{- with .Values.extraVolumes }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+Settings the schema cannot check because they relate several values, or that would leave a cluster that
+never starts work. Each message names the values.
+*/}}
 {{- define "weightwatcher-cluster.validate" -}}
-{{- if lt (int .Values.workers.replicas) 1 }}
-{{- fail "workers.replicas must be at least 1" }}
+{{- $replicas := int .Values.workers.replicas }}
+{{- if or (lt (int .Values.workers.minWorkers) 1) (gt (int .Values.workers.minWorkers) $replicas) }}
+{{- fail (printf "workers.minWorkers=%d must be between 1 and workers.replicas=%d: the cluster waits for that many workers before it hands out layers" (int .Values.workers.minWorkers) $replicas) }}
 {{- end }}
-{{- if or (lt (int .Values.workers.minWorkers) 1) (gt (int .Values.workers.minWorkers) (int .Values.workers.replicas)) }}
-{{- fail "workers.minWorkers must be between 1 and workers.replicas: the cluster waits for that many workers before it hands out layers" }}
+{{- if eq (int .Values.workers.port) (int .Values.workers.httpPort) }}
+{{- fail (printf "workers.httpPort=%d is workers.port: the HTTP endpoint (/alive, /ready, /metrics) needs a port of its own" (int .Values.workers.httpPort)) }}
 {{- end }}
-{{- if not (regexMatch "^[0-9]+(\\.[0-9]+)?(ms|s)?$" (toString .Values.splitBrain.stableAfter)) }}
-{{- fail "splitBrain.stableAfter must be a duration such as 5s or 1500ms" }}
+{{- $pdb := .Values.workers.podDisruptionBudget }}
+{{- if and $pdb.enabled (ge (mul 2 (int $pdb.maxUnavailable)) $replicas) }}
+{{- fail (printf "workers.podDisruptionBudget.maxUnavailable=%d lets a drain take half or more of workers.replicas=%d, and the split-brain resolver keeps only a majority: lower it, add replicas, or set workers.podDisruptionBudget.enabled=false" (int $pdb.maxUnavailable) $replicas) }}
 {{- end }}
-{{- if not .Values.store.spec }}
-{{- fail "store.spec is required (e.g. az://models)" }}
+{{- if and (hasPrefix "az://" .Values.store.spec) (not .Values.store.connectionSecret.name) }}
+{{- fail (printf "store.spec=%s takes its connection string from a Secret: set store.connectionSecret.name (or use a container URI)" .Values.store.spec) }}
+{{- end }}
+{{- if .Values.azureWorkloadIdentity.enabled }}
+{{- if not .Values.serviceAccount.create }}
+{{- fail "azureWorkloadIdentity.enabled needs serviceAccount.create=true: the chart annotates the account it creates with the identity's client id" }}
+{{- end }}
+{{- if not (hasPrefix "https://" .Values.store.spec) }}
+{{- fail (printf "azureWorkloadIdentity.enabled needs store.spec to be a container URI (https://<account>.blob.core.windows.net/<container>), not %s" .Values.store.spec) }}
+{{- end }}
+{{- if .Values.store.connectionSecret.name }}
+{{- fail "azureWorkloadIdentity.enabled: leave store.connectionSecret.name empty, the workload identity replaces the connection string" }}
+{{- end }}
 {{- end }}
 {{- end }}

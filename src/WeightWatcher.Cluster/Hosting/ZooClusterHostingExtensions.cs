@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Cluster.Sharding;
@@ -68,6 +69,10 @@ public static class ZooClusterHostingExtensions
                 .WithShardRegionProxy<LayerRegion>("layer", ClusterRoles.Worker, new LayerMessageExtractor(options.Shards))
                 .WithSingletonProxy<ZooCoordinatorProxy>("zoo-coordinator", singleton);
         }
+        if (options.HttpPort is { } httpPort)
+        {
+            builder.AddStartup((system, registry) => StartHttpEndpoint(system, registry, options, httpPort, services));
+        }
         return builder;
     }
 
@@ -88,6 +93,16 @@ public static class ZooClusterHostingExtensions
                 // No min-nr-of-members: the coordinator waits for workers itself (ZooCoordinatorSettings.MinimumWorkers).
             })
             .AddZooSerialization();
+
+    /// <summary>The node's /alive, /ready and /metrics, stopped when the actor system terminates.</summary>
+    private static void StartHttpEndpoint(ActorSystem system, IActorRegistry registry, ZooClusterOptions options, int port, ZooNodeServices services)
+    {
+        // A worker is ready once its region is registered; a member without workers once it is Up.
+        IActorRef? region = options.HostsWorkers ? registry.Get<LayerRegion>() : null;
+        var endpoint = NodeHttpEndpoint.Start(options.Hostname, port,
+            cancellation => NodeHealth.CheckAsync(system, region, TimeSpan.FromSeconds(2), cancellation), services.Metrics);
+        system.RegisterOnTermination(endpoint.Dispose);
+    }
 
     /// <summary>Settings without a typed option in Akka.Hosting.</summary>
     private static string ClusterHocon(ZooClusterOptions options) => $$"""

@@ -20,6 +20,9 @@ public sealed record ZooClusterOptions
     /// <summary>Seed nodes as host:port; empty: this node forms a cluster on its own.</summary>
     public IReadOnlyList<string> Seeds { get; init; } = [];
 
+    /// <summary>Port of the node's HTTP endpoint (<c>/alive</c>, <c>/ready</c>, <c>/metrics</c>; see <see cref="NodeHttpEndpoint"/>); null: none.</summary>
+    public int? HttpPort { get; init; }
+
     /// <summary>Whether this node hosts layer workers (false: it only submits and watches a job).</summary>
     public bool HostsWorkers { get; init; } = true;
 

@@ -17,15 +17,27 @@ public static class LayerTask
     /// <summary>Runs <paramref name="task"/> on this node and returns the reply for the coordinator.</summary>
     public static async Task<IZooMessage> RunAsync(ZooNodeServices services, AnalyzeLayer task, string node, CancellationToken cancellation = default)
     {
+        var reply = await RunOnceAsync(services, task, node, cancellation).ConfigureAwait(false);
+        if (reply is LayerFailed)
+        {
+            services.Metrics.LayersFailed.Inc();
+        }
+        return reply;
+    }
+
+    private static async Task<IZooMessage> RunOnceAsync(ZooNodeServices services, AnalyzeLayer task, string node, CancellationToken cancellation)
+    {
         string where = $"{task.ModelName}: layer {task.LayerId} '{task.LayerName}'";
         try
         {
             var cache = services.Cache(task.Location);
             if (await cache.TryGetAsync(task.LayerKey, cancellation).ConfigureAwait(false) is { } hit)
             {
+                services.Metrics.LayersCached.Inc();
                 return Reply(task, node, hit, 0);
             }
             await services.Gate.WaitAsync(cancellation).ConfigureAwait(false);
+            services.Metrics.LayersInFlight.Inc();
             try
             {
                 var clock = Stopwatch.StartNew();
@@ -45,10 +57,16 @@ public static class LayerTask
                     result = new CachedLayer([], $"{where}: {e.Message}", services.Backend);
                 }
                 await cache.PutAsync(task.LayerKey, result, cancellation).ConfigureAwait(false);
+                if (result.Failure is null)
+                {
+                    services.Metrics.LayersAnalyzed.Inc();
+                    services.Metrics.LayerDuration.Observe(clock.Elapsed.TotalSeconds);
+                }
                 return Reply(task, node, result, clock.Elapsed.TotalSeconds);
             }
             finally
             {
+                services.Metrics.LayersInFlight.Dec();
                 services.Gate.Release();
             }
         }

@@ -23,8 +23,10 @@ public sealed class ZooNodeServices : IDisposable
     /// <param name="stagingBytes">Size bound of the staging folder.</param>
     /// <param name="parallelism">Layers analyzed at once on this node (0: one per core).</param>
     /// <param name="openStore">Opens a store from its spec (defaults to <see cref="StoreFactory.Create"/>).</param>
-    public ZooNodeServices(Analyzer analyzer, string stagingDirectory, long stagingBytes, int parallelism = 0, Func<string, bool, IModelStore>? openStore = null)
+    /// <param name="metrics">The node's metrics (default: a registry of its own over <paramref name="stagingDirectory"/>).</param>
+    public ZooNodeServices(Analyzer analyzer, string stagingDirectory, long stagingBytes, int parallelism = 0, Func<string, bool, IModelStore>? openStore = null, NodeMetrics? metrics = null)
     {
+        Metrics = metrics ?? new NodeMetrics(stagingDirectory);
         Analyzer = analyzer;
         Backend = BackendInfo.Of(analyzer.Backend).ToString();
         Staging = new ModelStaging(stagingDirectory, stagingBytes);
@@ -33,6 +35,9 @@ public sealed class ZooNodeServices : IDisposable
         Gate = new SemaphoreSlim(Parallelism, Parallelism);
         _openStore = openStore ?? ((spec, create) => StoreFactory.Create(spec, create));
     }
+
+    /// <summary>The node's Prometheus metrics.</summary>
+    public NodeMetrics Metrics { get; }
 
     /// <summary>The analysis engine.</summary>
     public Analyzer Analyzer { get; }

@@ -12,9 +12,10 @@ public static partial class Chart
     /// <summary>Chart.yaml.</summary>
     public static YamlMappingNode Metadata => Yaml.LoadMapping(Path.Combine(RepoPaths.Chart, "Chart.yaml"));
 
-    /// <summary>Every file under templates/ (manifests, _helpers.tpl, NOTES.txt) by file name.</summary>
+    /// <summary>Every file under templates/ (manifests, _helpers.tpl, NOTES.txt, tests/) by path relative to templates/.</summary>
     public static IReadOnlyDictionary<string, string> Templates =>
-        Directory.EnumerateFiles(RepoPaths.Templates).ToDictionary(f => Path.GetFileName(f), File.ReadAllText);
+        Directory.EnumerateFiles(RepoPaths.Templates, "*", SearchOption.AllDirectories)
+            .ToDictionary(f => Path.GetRelativePath(RepoPaths.Templates, f), File.ReadAllText);
 
     /// <summary>The text of one template file.</summary>
     public static string Template(string fileName) => File.ReadAllText(Path.Combine(RepoPaths.Templates, fileName));

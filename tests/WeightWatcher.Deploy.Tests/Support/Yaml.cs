@@ -39,6 +39,15 @@ public static class Yaml
         return current;
     }
 
+    /// <summary>
+    /// The scalar under a key that itself holds dots (labels and annotations such as <c>helm.sh/hook</c>) in the
+    /// mapping at <paramref name="dottedPath"/>, or null when either is missing.
+    /// </summary>
+    public static string? KeyScalar(this YamlNode node, string dottedPath, string key) =>
+        node.Find(dottedPath) is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(key), out var value)
+            ? (value as YamlScalarNode)?.Value
+            : null;
+
     /// <summary>The node at a dotted path; fails the test when it is missing.</summary>
     public static YamlNode At(this YamlNode node, string dottedPath) =>
         node.Find(dottedPath) ?? throw new Xunit.Sdk.XunitException($"missing YAML path {dottedPath}");

