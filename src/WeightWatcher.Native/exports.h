@@ -21,7 +21,7 @@ enum ww_status
 #define WW_PROVIDER_REVISION 2
 
 /*
- * Name mangling for the precision templates (provider_impl.h, spectra_impl.h): the includer defines
+ * Name mangling for the precision templates (provider_impl.h, spectra_impl.h): precisions.h defines
  * WW_T (double or float) and WW_P (d or s), and WW_TYPED(cblas_, gemm) names cblas_dgemm or cblas_sgemm.
  * Two levels so that WW_P is expanded before it is pasted.
  */

@@ -78,14 +78,6 @@ WW_EXPORT int ww_get_num_threads(void)
     return openblas_get_num_threads();
 }
 
-#define WW_T double
-#define WW_P d
-#include "provider_impl.h"
-#undef WW_T
-#undef WW_P
-
-#define WW_T float
-#define WW_P s
-#include "provider_impl.h"
-#undef WW_T
-#undef WW_P
+/* Both precisions from one body (precisions.h). */
+#define WW_TEMPLATE "provider_impl.h"
+#include "precisions.h"

@@ -1,6 +1,6 @@
 /*
- * One precision of Math.NET's provider ABI (see provider.c): provider.c includes this file once with
- * WW_T double / WW_P d and once with WW_T float / WW_P s, so both precisions share one body.
+ * One precision of Math.NET's provider ABI (see provider.c), instantiated in double and single precision
+ * through precisions.h, so both precisions share one body.
  */
 
 WW_EXPORT WW_T WW_TYPED(, _dot_product)(const int n, const WW_T x[], const WW_T y[])

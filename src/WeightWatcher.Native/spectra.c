@@ -56,14 +56,6 @@ static int nothing_to_do(const int m, const int n, int *k, int *code)
  */
 #define WW_GRAM_BASE 48
 
-#define WW_T double
-#define WW_P d
-#include "spectra_impl.h"
-#undef WW_T
-#undef WW_P
-
-#define WW_T float
-#define WW_P s
-#include "spectra_impl.h"
-#undef WW_T
-#undef WW_P
+/* Both precisions from one body (precisions.h). */
+#define WW_TEMPLATE "spectra_impl.h"
+#include "precisions.h"

@@ -1,7 +1,7 @@
 /*
- * One precision of the values-only spectral entry points (the contract is in spectra.c): spectra.c
- * includes this file once with WW_T double / WW_P d and once with WW_T float / WW_P s. The input is
- * double in both; WW_CONVERTS says whether WW_T differs, so the Gram route needs a rounded copy first.
+ * One precision of the values-only spectral entry points (the contract is in spectra.c), instantiated in
+ * double and single precision through precisions.h. The input is double in both; WW_CONVERTS says
+ * whether WW_T differs, so the Gram route needs a rounded copy first.
  */
 #define WW_CONVERTS (sizeof(WW_T) != sizeof(double))
 
