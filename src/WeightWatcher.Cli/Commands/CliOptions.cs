@@ -31,8 +31,15 @@ internal static class CliOptions
             DefaultValueFactory = result => EnvironmentDefaults.Get(variable) is { } text
                 ? Parse(result, text, variable, parse, fallback)
                 : fallback(),
-            CustomParser = result => Parse(result, result.Tokens[^1].Value, name, parse, fallback),
+            CustomParser = Checked(name, parse, fallback),
         };
+
+    /// <summary>
+    /// A parser for an option's given value that refuses a bad one at parse time with the reason
+    /// <paramref name="parse"/> throws (<see cref="ArgumentException"/> or <see cref="FormatException"/>).
+    /// </summary>
+    public static Func<ArgumentResult, T> Checked<T>(string name, Func<string, string, T> parse, Func<T> fallback) =>
+        result => Parse(result, result.Tokens[^1].Value, name, parse, fallback);
 
     /// <summary>An integer of at least <paramref name="minimum"/>, named <paramref name="source"/> in the error.</summary>
     public static int Integer(string text, string source, int minimum) =>

@@ -11,7 +11,8 @@ internal sealed class ReportOptionSet
     {
         Description = "Runs kept under results/runs/ (older ones are deleted)",
         DefaultValueFactory = _ => 30,
-        CustomParser = r => ParseKeepRuns(r),
+        // At least one run is kept: checked at parse time.
+        CustomParser = CliOptions.Checked("--keep-runs", (t, s) => CliOptions.Integer(t, s, 1), () => 1),
     };
 
     public Option<string[]> Alert { get; } = new("--alert") { Description = "Alert rule 'metric: test', e.g. 'alpha_weighted: +10%', 'share_alpha_gt_6: > 0.2', 'alpha_band: left' (repeatable; replaces the defaults)", AllowMultipleArgumentsPerToken = false };
@@ -23,20 +24,6 @@ internal sealed class ReportOptionSet
     public Option<bool> NoHtml { get; } = new("--no-html") { Description = "Do not write the HTML report and its figures" };
 
     public void AddTo(Command command) => command.AddOptions(KeepRuns, Alert, AlertRules, FailOnAlert, NoHtml);
-
-    /// <summary>--keep-runs: at least one run is kept, checked at parse time.</summary>
-    private static int ParseKeepRuns(System.CommandLine.Parsing.ArgumentResult result)
-    {
-        try
-        {
-            return CliOptions.Integer(result.Tokens[^1].Value, "--keep-runs", 1);
-        }
-        catch (FormatException e)
-        {
-            result.AddError(e.Message);
-            return 1;
-        }
-    }
 
     /// <summary>The job's report settings.</summary>
     /// <exception cref="CliFailure">A bad rule or rules file (exit code 2).</exception>
