@@ -11,7 +11,7 @@ public static class Program
     /// <summary>Parses the command line and runs the chosen command; returns the process exit code.</summary>
     public static int Main(string[] args)
     {
-        var level = Environment.GetEnvironmentVariable("WW_LOG_LEVEL") is { } text && Enum.TryParse<LogEventLevel>(text, true, out var parsed)
+        var level = EnvironmentDefaults.Get(EnvironmentDefaults.LogLevel) is { } text && Enum.TryParse<LogEventLevel>(text, true, out var parsed)
             ? parsed
             : LogEventLevel.Warning;
         Log.Logger = new LoggerConfiguration()
@@ -27,7 +27,10 @@ public static class Program
             }
             Native.BackendNotice.Remember(args);
             Native.KernelSelector.PrepareFor(args);
-            return BuildRoot().Parse(args).Invoke();
+            var parse = BuildRoot().Parse(args);
+            // Parse errors (unknown options, values outside their choices, bad WW_* fallbacks) leave through
+            // the same place as every other error, with exit code 2 rather than System.CommandLine's 1.
+            return parse.Errors.Count > 0 ? CliErrors.ParseFailed(parse) : parse.Invoke();
         }
         finally
         {

@@ -150,7 +150,9 @@ public sealed class CommandTests
     {
         var r = WwProcess.Run("analyze", "--fix-fingers", "sideways");
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("clip_xmax or xmin_peak", r.Stderr);
+        // Refused by the parser (AcceptOnlyFromAmong), naming the choices, with a pointer to the help.
+        Assert.Contains("error: Argument 'sideways' not recognized. Must be one of: 'clip_xmax' 'xmin_peak'", r.Stderr);
+        Assert.Contains("see: ww analyze --help", r.Stderr);
         r = WwProcess.Run("analyze", "--min-evals", "100", "--max-evals", "50");
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("min_evals", r.Stderr);

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Akka.Hosting;
@@ -40,6 +41,10 @@ public sealed class ZooCoordinatorSpec : Akka.Hosting.TestKit.TestKit
     /// <summary>17 layers: three 3-layer mlps, a 3-layer folder model and the 5-layer reference model.</summary>
     private const int ZooLayers = 17;
 
+    /// <summary>The node's services in the container, as <see cref="ZooClusterHostingExtensions.AddWeightWatcherNode"/> registers them.</summary>
+    protected override void ConfigureHostBuilder(IHostBuilder builder) =>
+        builder.ConfigureServices(services => services.AddSingleton(_services).AddSingleton(Settings()));
+
     /// <inheritdoc />
     protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>
         builder.AddZooClusterMembership(new ZooClusterOptions { Port = _port, HostsWorkers = true });
@@ -65,7 +70,8 @@ public sealed class ZooCoordinatorSpec : Akka.Hosting.TestKit.TestKit
     private ZooJobSpec Job(string id, ZooCoordinatorSettings settings) =>
         new(id, _dir.Path, "models/", null, "results/", null, new AnalysisOptions(), DateTimeOffset.UtcNow, settings);
 
-    private IActorRef Coordinator(TestProbe region) => Sys.ActorOf(ZooCoordinator.PropsFor(_services, region, Settings()));
+    // Built as the hosting extensions build the singleton: by the resolver, the probe standing in for the region.
+    private IActorRef Coordinator(TestProbe region) => Sys.ActorOf(DependencyResolver.For(Sys).Props<ZooCoordinator>(region.Ref));
 
     private async Task<JobStatus> Submit(IActorRef coordinator, ZooJobSpec job) => await coordinator.Ask<JobStatus>(new SubmitJob(job), TimeSpan.FromSeconds(10));
 

@@ -15,7 +15,15 @@ internal static class BenchCommand
     {
         var output = new Option<string>("--out") { Description = "JSON report path", DefaultValueFactory = _ => "ww-bench.json" };
         var work = new Option<string?>("--work") { Description = "Folder for generated models (kept between runs; default: the system temp folder)" };
-        var only = new Option<string[]>("--only") { Description = "Sections to run: " + string.Join(", ", AllSections), AllowMultipleArgumentsPerToken = true };
+        var only = new Option<string[]>("--only") { Description = "Sections to run (repeat or separate by commas)", HelpName = string.Join('|', AllSections), AllowMultipleArgumentsPerToken = true };
+        // Not AcceptOnlyFromAmong: a token may list several sections with commas. Checked at parse time all the same.
+        only.Validators.Add(r =>
+        {
+            foreach (string section in r.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries)).Where(s => !AllSections.Contains(s)))
+            {
+                r.AddError($"--only: '{section}' is not a section ({string.Join(", ", AllSections)})");
+            }
+        });
         var command = new Command("bench", "Measure speed and memory: GPT-2-small and conv models end to end, the zoo job (first run, no-op re-run, cluster start and leave), the fit, per-matrix spectra, DGEMM") { output, work, only };
         command.SetAction(p => CliErrors.Run(() => Execute(p.GetValue(output)!, p.GetValue(work), p.GetValue(only))));
         return command;

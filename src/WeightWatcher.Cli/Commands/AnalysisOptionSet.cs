@@ -33,41 +33,38 @@ internal sealed class AnalysisOptionSet
 
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed of --randomize (same seed, same numbers)", DefaultValueFactory = _ => 42 };
 
-    public Option<string?> FixFingers { get; } = new("--fix-fingers") { Description = "Tail finger correction: clip_xmax or xmin_peak" };
+    public Option<string?> FixFingers { get; } = Choice("--fix-fingers", "Tail finger correction", "clip_xmax", "xmin_peak");
 
     public Option<int?> XMax { get; } = new("--xmax") { Description = "Drop the top K eigenvalues before fitting (the reference's integer xmax; sign ignored)" };
 
     /// <summary>Adds the options that <see cref="Bind"/> reads; describe takes only the layer-selection ones.</summary>
     public void AddTo(Command command, bool analysisOptions)
     {
-        command.Options.Add(Layers);
-        command.Options.Add(MinEvals);
-        command.Options.Add(MaxEvals);
-        command.Options.Add(MaxN);
-        command.Options.Add(NoPool);
-        command.Options.Add(NoConv2dNorm);
-        if (!analysisOptions)
+        command.AddOptions(Layers, MinEvals, MaxEvals, MaxN, NoPool, NoConv2dNorm);
+        if (analysisOptions)
         {
-            return;
+            command.AddOptions(MpFit, DetX, Randomize, Seed, FixFingers, XMax);
         }
-        command.Options.Add(MpFit);
-        command.Options.Add(DetX);
-        command.Options.Add(Randomize);
-        command.Options.Add(Seed);
-        command.Options.Add(FixFingers);
-        command.Options.Add(XMax);
+    }
+
+    /// <summary>An option that takes one of <paramref name="choices"/>: anything else fails at parse time, and help lists them.</summary>
+    public static Option<string?> Choice(string name, string description, params string[] choices)
+    {
+        var option = new Option<string?>(name) { Description = description };
+        option.AcceptOnlyFromAmong(choices);
+        return option;
     }
 
     /// <summary>Reads the options of a parse result.</summary>
     /// <exception cref="ArgumentException">An option value is invalid.</exception>
     public AnalysisOptions Bind(ParseResult p)
     {
+        // The parser has already refused any other word (AcceptOnlyFromAmong).
         var fix = p.GetValue(FixFingers) switch
         {
-            null or "" => FingerFix.None,
             "clip_xmax" => FingerFix.ClipXmax,
             "xmin_peak" => FingerFix.XminPeak,
-            var other => throw new ArgumentException($"--fix-fingers must be clip_xmax or xmin_peak, not '{other}'"),
+            _ => FingerFix.None,
         };
         var layers = (p.GetValue(Layers) ?? [])
             .SelectMany(l => l.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))

@@ -81,10 +81,12 @@ internal static class AnalyzeCommand
         foreach (var f in result.Failures)
         {
             Log.Warning("Layer {LayerId} {Name} failed: {Reason}", f.Layer.LayerId, f.Layer.Name, f.Reason);
-            Console.Error.WriteLine("error: " + f.Reason);
         }
         int analyzedLayers = result.Rows.Select(r => r.Layer.LayerId).Distinct().Count();
-        return SkipReport.Report(reader, result.Skipped, analyzedLayers, result.Failures.Count)
-            ?? (result.Failures.Count == 0 ? CliErrors.Success : CliErrors.PartialFailure);
+        SkipReport.Report(reader, result.Skipped, analyzedLayers, result.Failures.Count);
+        // The results are written: the failed layers leave as exit code 3, one error line each.
+        return result.Failures.Count == 0
+            ? CliErrors.Success
+            : throw new CliFailure(CliErrors.PartialFailure, result.Failures.Select(f => f.Reason).ToList());
     }
 }

@@ -1,9 +1,16 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using Serilog;
 using WeightWatcher.Core.Formats;
+using WeightWatcher.Core.Regression;
+using WeightWatcher.Storage;
 
 namespace WeightWatcher.Cli.Commands;
 
-/// <summary>Exit codes of <c>ww</c>, and the one place that turns exceptions into one-line errors.</summary>
+/// <summary>
+/// Exit codes of <c>ww</c>, and the one place that writes <c>error:</c> lines: for parse errors, for the
+/// exceptions that mean bad input, and for a command's own <see cref="CliFailure"/>.
+/// </summary>
 internal static class CliErrors
 {
     /// <summary>Everything was analyzed.</summary>
@@ -21,7 +28,7 @@ internal static class CliErrors
     /// <summary><c>ww zoo run --fail-on-alert</c>: the job finished and an alert rule fired.</summary>
     public const int AlertFired = 5;
 
-    /// <summary>Runs a command body, mapping bad input to a one-line error on stderr and exit code 2.</summary>
+    /// <summary>Runs a command body, mapping failures to <c>error:</c> lines on stderr and their exit code.</summary>
     public static int Run(Func<int> body) => RunAsync(() => Task.FromResult(body())).GetAwaiter().GetResult();
 
     /// <summary>Runs an asynchronous command body with the same mapping as <see cref="Run"/>.</summary>
@@ -31,16 +38,53 @@ internal static class CliErrors
         {
             return await body().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is ModelFormatException or ArgumentException or IOException or UnauthorizedAccessException)
+        catch (CliFailure e)
         {
-            return Fail(e.Message);
+            return Fail(e.ExitCode, e.Reasons);
+        }
+        catch (Exception e) when (IsBadInput(e))
+        {
+            return Fail(BadInput, [e.Message]);
         }
     }
 
-    private static int Fail(string message)
+    /// <summary>
+    /// Reports the errors of a command line that did not parse (unknown options, values not among the
+    /// choices, invalid environment fallbacks), with a pointer to the command's help; returns <see cref="BadInput"/>.
+    /// </summary>
+    public static int ParseFailed(ParseResult parse)
     {
-        Log.Debug("Command failed: {Reason}", message);
-        Console.Error.WriteLine("error: " + message.ReplaceLineEndings(" "));
+        // System.CommandLine lists choices on tab-indented lines: one line each error, single spaces.
+        Fail(BadInput, parse.Errors.Select(e => string.Join(' ', e.Message.Split((char[])[' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries))).Distinct().ToList());
+        Console.Error.WriteLine($"see: {CommandPath(parse.CommandResult)} --help");
         return BadInput;
+    }
+
+    /// <summary>The exceptions that mean the input (arguments, model, store, catalog) is wrong rather than ww.</summary>
+    private static bool IsBadInput(Exception e) =>
+        e is ModelFormatException or StoreException or CatalogException or ArgumentException or IOException or UnauthorizedAccessException;
+
+    /// <summary>"ww zoo run": the names from the root down to the command the parse ended at.</summary>
+    private static string CommandPath(CommandResult command)
+    {
+        var names = new List<string>();
+        for (SymbolResult? s = command; s is not null; s = s.Parent)
+        {
+            if (s is CommandResult c)
+            {
+                names.Insert(0, c.Command is RootCommand ? "ww" : c.Command.Name);
+            }
+        }
+        return string.Join(' ', names);
+    }
+
+    private static int Fail(int exitCode, IReadOnlyList<string> reasons)
+    {
+        foreach (string reason in reasons)
+        {
+            Log.Debug("Command failed: {Reason}", reason);
+            Console.Error.WriteLine("error: " + reason.ReplaceLineEndings(" "));
+        }
+        return exitCode;
     }
 }

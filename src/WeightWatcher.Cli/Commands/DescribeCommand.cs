@@ -33,6 +33,7 @@ internal static class DescribeCommand
             Console.WriteLine($"Wrote {layers.Count} rows to {csv}");
         }
         var skipped = LayerEnumerator.EnumerateSkipped(source.Reader, options);
-        return SkipReport.Report(source.Reader, skipped, layers.Select(l => l.LayerId).Distinct().Count(), 0) ?? CliErrors.Success;
+        SkipReport.Report(source.Reader, skipped, layers.Select(l => l.LayerId).Distinct().Count(), 0);
+        return CliErrors.Success;
     }
 }

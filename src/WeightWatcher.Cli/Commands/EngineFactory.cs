@@ -13,11 +13,11 @@ namespace WeightWatcher.Cli.Commands;
 /// </summary>
 internal static class EngineFactory
 {
-    public static Option<string> Precision { get; } = new("--precision")
+    public static Option<string> Precision { get; } = new Option<string>("--precision")
     {
-        Description = "double (reference semantics, default) or single (float32 LAPACK: faster, small error)",
+        Description = "double (reference semantics) or single (float32 LAPACK: faster, small error)",
         DefaultValueFactory = _ => "double",
-    };
+    }.AcceptOnlyFromAmong("double", "single");
 
     public static Option<int> Threads { get; } = new("--threads")
     {
@@ -25,20 +25,12 @@ internal static class EngineFactory
         DefaultValueFactory = _ => 0,
     };
 
-    public static void AddTo(Command command)
-    {
-        command.Options.Add(Precision);
-        command.Options.Add(Threads);
-    }
+    public static void AddTo(Command command) => command.AddOptions(Precision, Threads);
 
     public static (Analyzer Analyzer, ISpectralBackend Backend) Create(ParseResult p)
     {
-        var precision = p.GetValue(Precision) switch
-        {
-            "double" => SpectralPrecision.Double,
-            "single" => SpectralPrecision.Single,
-            var other => throw new ArgumentException($"--precision must be double or single, not '{other}'"),
-        };
+        // The parser has already refused any other word (AcceptOnlyFromAmong).
+        var precision = p.GetValue(Precision) == "single" ? SpectralPrecision.Single : SpectralPrecision.Double;
         int threads = p.GetValue(Threads);
         return Create(precision, threads);
     }

@@ -21,23 +21,15 @@ internal static class ReportCommand
                 spec = Path.GetFullPath(spec);
                 if (!Directory.Exists(spec))
                 {
-                    Console.Error.WriteLine($"error: {spec}: no such folder");
-                    return CliErrors.BadInput;
+                    throw new CliFailure(CliErrors.BadInput, $"{spec}: no such folder");
                 }
             }
-            try
-            {
-                using var store = StoreFactory.Create(spec);
-                var layout = new ResultLayout(p.GetValue(prefix) ?? "");
-                string entry = await RunFiles.RebuildReportAsync(store, layout, cancellation);
-                Console.WriteLine($"report: {(store.LocalRoot is { } root ? Path.Combine(root, entry) : $"{store.Description} {entry}")}");
-                return CliErrors.Success;
-            }
-            catch (StoreException e)
-            {
-                Console.Error.WriteLine("error: " + e.Message);
-                return CliErrors.BadInput;
-            }
+            // A store that cannot be opened or read is a StoreException: CliErrors reports it (exit 2).
+            using var store = StoreFactory.Create(spec);
+            var layout = new ResultLayout(p.GetValue(prefix) ?? "");
+            string entry = await RunFiles.RebuildReportAsync(store, layout, cancellation);
+            Console.WriteLine($"report: {(store.LocalRoot is { } root ? Path.Combine(root, entry) : $"{store.Description} {entry}")}");
+            return CliErrors.Success;
         }));
         return command;
     }

@@ -33,7 +33,13 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
     private readonly CancellationTokenSource _stop = new();
     private JobRun _run;
 
-    /// <summary>Creates the coordinator.</summary>
+    /// <summary>
+    /// Creates the coordinator, through the dependency resolver: <c>resolver.Props&lt;ZooCoordinator&gt;(region)</c>
+    /// takes the services and settings from the container (a spec may pass its own settings too).
+    /// </summary>
+    /// <param name="services">The node's services.</param>
+    /// <param name="region">The <c>layer</c> shard region (or a probe standing in for it).</param>
+    /// <param name="settings">Dispatch settings of the jobs it runs.</param>
     public ZooCoordinator(ZooNodeServices services, IActorRef region, ZooCoordinatorSettings settings)
     {
         _services = services;
@@ -45,10 +51,6 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
-
-    /// <summary>Props of the coordinator.</summary>
-    public static Props PropsFor(ZooNodeServices services, IActorRef region, ZooCoordinatorSettings settings) =>
-        Props.Create(() => new ZooCoordinator(services, region, settings));
 
     /// <inheritdoc />
     protected override void PreStart()

@@ -2,9 +2,11 @@ using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Cluster.Sharding;
+using Akka.DependencyInjection;
 using Akka.Hosting;
 using Akka.Logger.Serilog;
 using Akka.Remote.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using WeightWatcher.Cluster.Coordination;
 using WeightWatcher.Cluster.Protocol;
 using WeightWatcher.Cluster.Serialization;
@@ -26,8 +28,27 @@ public sealed class ZooCoordinatorProxy;
 /// </summary>
 public static class ZooClusterHostingExtensions
 {
-    /// <summary>Adds the zoo cluster to <paramref name="builder"/>: membership, the region and the coordinator singleton.</summary>
-    public static AkkaConfigurationBuilder AddWeightWatcherCluster(this AkkaConfigurationBuilder builder, ZooClusterOptions options, ZooNodeServices services)
+    /// <summary>
+    /// Registers one member of the zoo cluster in <paramref name="services"/>: the node's services (created by
+    /// <paramref name="nodeServices"/> on first use, disposed with the container), its metrics, the cluster
+    /// options and coordinator settings, and the actor system with <see cref="AddWeightWatcherCluster"/>.
+    /// The actors reach what they need through this container (Akka.DependencyInjection), not through closures.
+    /// </summary>
+    public static IServiceCollection AddWeightWatcherNode(this IServiceCollection services, ZooClusterOptions options, Func<IServiceProvider, ZooNodeServices> nodeServices)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(options.Coordinator);
+        services.AddSingleton(nodeServices);
+        services.AddSingleton(provider => provider.GetRequiredService<ZooNodeServices>().Metrics);
+        return services.AddAkka(ZooClusterOptions.SystemName, (akka, _) => akka.AddWeightWatcherCluster(options));
+    }
+
+    /// <summary>
+    /// Adds the zoo cluster to <paramref name="builder"/>: membership, the region and the coordinator singleton.
+    /// The actors are created by the dependency resolver, so the container must hold the node's
+    /// <see cref="ZooNodeServices"/> and <see cref="ZooCoordinatorSettings"/> (see <see cref="AddWeightWatcherNode"/>).
+    /// </summary>
+    public static AkkaConfigurationBuilder AddWeightWatcherCluster(this AkkaConfigurationBuilder builder, ZooClusterOptions options)
     {
         builder
             .ConfigureLoggers(loggers =>
@@ -54,12 +75,13 @@ public static class ZooClusterHostingExtensions
                 .WithActors((system, _) => Akka.DistributedData.DistributedData.Get(system))
                 .WithShardRegion<LayerRegion>(
                     "layer",
-                    _ => LayerWorker.PropsFor(services),
+                    (_, _, resolver) => _ => resolver.Props<LayerWorker>(),
                     new LayerMessageExtractor(options.Shards),
                     new ShardOptions { StateStoreMode = StateStoreMode.DData, RememberEntities = false, Role = ClusterRoles.Worker })
                 .WithSingleton<ZooCoordinatorProxy>(
                     "zoo-coordinator",
-                    (_, registry, _) => ZooCoordinator.PropsFor(services, registry.Get<LayerRegion>(), options.Coordinator),
+                    // The region is this system's actor, not a service: it is the one argument not from the container.
+                    (_, registry, resolver) => resolver.Props<ZooCoordinator>(registry.Get<LayerRegion>()),
                     singleton,
                     createProxyToo: true);
         }
@@ -71,7 +93,7 @@ public static class ZooClusterHostingExtensions
         }
         if (options.HttpPort is { } httpPort)
         {
-            builder.AddStartup((system, registry) => StartHttpEndpoint(system, registry, options, httpPort, services));
+            builder.AddStartup((system, registry) => StartHttpEndpoint(system, registry, options, httpPort));
         }
         return builder;
     }
@@ -95,12 +117,13 @@ public static class ZooClusterHostingExtensions
             .AddZooSerialization();
 
     /// <summary>The node's /alive, /ready and /metrics, stopped when the actor system terminates.</summary>
-    private static void StartHttpEndpoint(ActorSystem system, IActorRegistry registry, ZooClusterOptions options, int port, ZooNodeServices services)
+    private static void StartHttpEndpoint(ActorSystem system, IActorRegistry registry, ZooClusterOptions options, int port)
     {
+        var metrics = DependencyResolver.For(system).Resolver.GetService<NodeMetrics>();
         // A worker is ready once its region is registered; a member without workers once it is Up.
         IActorRef? region = options.HostsWorkers ? registry.Get<LayerRegion>() : null;
         var endpoint = NodeHttpEndpoint.Start(options.Hostname, port,
-            cancellation => NodeHealth.CheckAsync(system, region, TimeSpan.FromSeconds(2), cancellation), services.Metrics);
+            cancellation => NodeHealth.CheckAsync(system, region, TimeSpan.FromSeconds(2), cancellation), metrics);
         system.RegisterOnTermination(endpoint.Dispose);
     }
 

@@ -16,16 +16,14 @@ public sealed class LayerWorker : ReceiveActor
     private readonly CancellationTokenSource _stop = new();
     private AnalyzeLayer? _current;
 
-    /// <summary>Creates the entity.</summary>
+    /// <summary>Creates the entity (through the dependency resolver: <c>resolver.Props&lt;LayerWorker&gt;()</c>).</summary>
+    /// <param name="services">The node's services, from the container.</param>
     public LayerWorker(ZooNodeServices services)
     {
         _services = services;
         Receive<AnalyzeLayer>(Start);
         Receive<Completed>(Finish);
     }
-
-    /// <summary>Props of an entity.</summary>
-    public static Props PropsFor(ZooNodeServices services) => Props.Create(() => new LayerWorker(services));
 
     /// <inheritdoc />
     protected override void PostStop()

@@ -1,70 +1,98 @@
 using System.CommandLine;
-using WeightWatcher.Cluster.Coordination;
-using WeightWatcher.Cluster.Protocol;
 using WeightWatcher.Cluster.Hosting;
+using WeightWatcher.Cluster.Protocol;
+using Env = WeightWatcher.Cli.Commands.EnvironmentDefaults;
 
 namespace WeightWatcher.Cli.Commands.Zoo;
 
 /// <summary>
 /// Options of a cluster member, shared by <c>ww zoo run</c> and <c>ww node</c>. Each falls back to an
-/// environment variable (WW_PORT, WW_SEEDS, ...) so a Kubernetes pod spec can set them without arguments.
+/// environment variable (WW_PORT, WW_SEEDS, ...) so a Kubernetes pod spec can set them without arguments;
+/// help shows the value in force and a bad variable fails at parse time like a bad argument.
 /// </summary>
 internal sealed class ClusterOptionSet
 {
-    public Option<int?> Port { get; } = new("--port") { Description = "Akka.Remote port of this member (env WW_PORT; default 4053, or a free port for a one-process run)" };
+    /// <summary>Akka's own log levels, as Akka spells them.</summary>
+    public static readonly string[] AkkaLogLevels = ["DEBUG", "INFO", "WARNING", "ERROR", "OFF"];
 
-    public Option<string?> Hostname { get; } = new("--hostname") { Description = "Interface to bind (env WW_HOSTNAME; default 127.0.0.1; 0.0.0.0 in containers)" };
+    /// <summary>Akka.Remote port; null: 4053, or a free port for a one-process run (decided in <see cref="Bind"/>).</summary>
+    public Option<int?> Port { get; } = CliOptions.FromEnvironment<int?>("--port", Env.Port,
+        "Akka.Remote port of this member (default 4053, or a free port for a one-process run)", (t, s) => CliOptions.PortNumber(t, s), () => null);
 
-    public Option<string?> PublicHostname { get; } = new("--public-hostname") { Description = "Address other members reach this one at, e.g. a pod's DNS name (env WW_PUBLIC_HOSTNAME)" };
+    /// <summary>The interface to bind.</summary>
+    public Option<string> Hostname { get; } = CliOptions.FromEnvironment("--hostname", Env.Hostname,
+        "Interface to bind (0.0.0.0 in containers)", (t, _) => t, () => "127.0.0.1");
 
-    public Option<string?> Seeds { get; } = new("--seeds") { Description = "Seed members as host:port,host:port (env WW_SEEDS); none: form a one-process cluster" };
+    /// <summary>The address other members reach this one at.</summary>
+    public Option<string?> PublicHostname { get; } = CliOptions.FromEnvironment<string?>("--public-hostname", Env.PublicHostname,
+        "Address other members reach this one at, e.g. a pod's DNS name", (t, _) => t, () => null);
 
-    public Option<int> Parallel { get; } = new("--parallel") { Description = "Layers analyzed at once on this member (env WW_PARALLEL; default: the number of cores)" };
+    /// <summary>Seed members; none: a one-process cluster.</summary>
+    public Option<string?> Seeds { get; } = CliOptions.FromEnvironment<string?>("--seeds", Env.Seeds,
+        "Seed members as host:port,host:port; none: form a one-process cluster", (t, _) => t, () => null);
 
-    public Option<string?> Staging { get; } = new("--staging") { Description = "Folder for node-local copies of models held in blob storage (env WW_STAGING)" };
+    /// <summary>Layers analyzed at once on this member.</summary>
+    public Option<int> Parallel { get; } = CliOptions.FromEnvironment("--parallel", Env.Parallel,
+        "Layers analyzed at once on this member (0: the number of cores)", (t, s) => CliOptions.Integer(t, s, 0), () => Environment.ProcessorCount);
 
-    public Option<int?> MinWorkers { get; } = new("--min-workers") { Description = "Worker members a new job waits for before its layers are handed out, so the first worker does not take them all (env WW_MIN_WORKERS; default 1). A job resumed after its coordinator moved does not wait again" };
+    /// <summary>Node-local folder for copies of blob models.</summary>
+    public Option<string> Staging { get; } = CliOptions.FromEnvironment("--staging", Env.Staging,
+        "Folder for node-local copies of models held in blob storage", (t, _) => t, () => Path.Combine(Path.GetTempPath(), "ww-staging"));
 
-    public Option<string?> StableAfter { get; } = new("--stable-after") { Description = "How long membership must be stable before the split-brain resolver downs unreachable members, e.g. 5s or 1500ms (env WW_STABLE_AFTER; default 5s)" };
+    /// <summary>Workers a new job waits for.</summary>
+    public Option<int> MinWorkers { get; } = CliOptions.FromEnvironment("--min-workers", Env.MinWorkers,
+        "Worker members a new job waits for before its layers are handed out, so the first worker does not take them all. A job resumed after its coordinator moved does not wait again",
+        (t, s) => CliOptions.Integer(t, s, 0), () => 1);
 
+    /// <summary>The split-brain resolver's stable period, as written (checked by <see cref="Duration"/>).</summary>
+    public Option<string> StableAfter { get; } = CliOptions.FromEnvironment("--stable-after", Env.StableAfter,
+        "How long membership must be stable before the split-brain resolver downs unreachable members, e.g. 5s or 1500ms",
+        (t, s) =>
+        {
+            Duration(t, s); // checked here so that a bad value fails at parse time; converted in Bind
+            return t;
+        },
+        () => "5s");
+
+    /// <summary>Akka's own log level; its events are for operators when something is wrong.</summary>
+    public Option<string> AkkaLogLevel { get; } = CliOptions.FromEnvironment("--akka-log-level", Env.AkkaLogLevel,
+        "Level of Akka's own log events (any case)", (t, s) => LogLevel(t, s), () => "WARNING");
+
+    /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        command.Options.Add(StableAfter);
-        command.Options.Add(Port);
-        command.Options.Add(Hostname);
-        command.Options.Add(PublicHostname);
-        command.Options.Add(Seeds);
-        command.Options.Add(Parallel);
-        command.Options.Add(Staging);
-        command.Options.Add(MinWorkers);
+        // Case-insensitive (a variable may say "info"), so the choices are shown rather than enforced by AcceptOnlyFromAmong.
+        AkkaLogLevel.HelpName = string.Join('|', AkkaLogLevels);
+        command.AddOptions(StableAfter, Port, Hostname, PublicHostname, Seeds, Parallel, Staging, MinWorkers, AkkaLogLevel);
     }
+
+    /// <summary>True when the member joins seeds rather than forming a cluster of its own.</summary>
+    public bool HasSeeds(ParseResult p) => SplitSeeds(p.GetValue(Seeds)).Length > 0;
 
     /// <summary>The member's cluster options; <paramref name="hostsWorkers"/> says whether it runs layer workers.</summary>
     public ZooClusterOptions Bind(ParseResult p, bool hostsWorkers, ZooCoordinatorSettings? coordinator = null)
     {
-        var seeds = (p.GetValue(Seeds) ?? Env("WW_SEEDS") ?? "")
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        int? port = p.GetValue(Port) ?? (int.TryParse(Env("WW_PORT"), out int envPort) ? envPort : null);
+        var seeds = SplitSeeds(p.GetValue(Seeds));
         var options = new ZooClusterOptions
         {
-            Hostname = p.GetValue(Hostname) ?? Env("WW_HOSTNAME") ?? "127.0.0.1",
-            PublicHostname = p.GetValue(PublicHostname) ?? Env("WW_PUBLIC_HOSTNAME"),
+            Hostname = p.GetValue(Hostname)!,
+            PublicHostname = p.GetValue(PublicHostname),
             // A one-process run needs no fixed port: take a free one so two runs never collide.
-            Port = port ?? (seeds.Length == 0 ? FreePort() : 4053),
+            Port = p.GetValue(Port) ?? (seeds.Length == 0 ? FreePort() : 4053),
             Seeds = seeds,
             HostsWorkers = hostsWorkers,
-            MinimumWorkers = p.GetValue(MinWorkers) ?? (int.TryParse(Env("WW_MIN_WORKERS"), out int min) ? min : 1),
-            StableAfter = Duration(p.GetValue(StableAfter) ?? Env("WW_STABLE_AFTER") ?? "5s", "--stable-after"),
-            AkkaLogLevel = AkkaLogLevel(Env("WW_AKKA_LOG_LEVEL")),
+            MinimumWorkers = p.GetValue(MinWorkers),
+            StableAfter = Duration(p.GetValue(StableAfter)!, StableAfter.Name),
+            AkkaLogLevel = p.GetValue(AkkaLogLevel)!,
         };
         return options with { Coordinator = (coordinator ?? options.Coordinator) with { MinimumWorkers = Math.Max(1, options.MinimumWorkers) } };
     }
 
-    public int ParallelLayers(ParseResult p) =>
-        p.GetValue(Parallel) is > 0 and var n ? n : int.TryParse(Env("WW_PARALLEL"), out int e) && e > 0 ? e : Environment.ProcessorCount;
+    /// <summary>Layers analyzed at once: the option or WW_PARALLEL when positive, else one per core.</summary>
+    public int ParallelLayers(ParseResult p) => p.GetValue(Parallel) is > 0 and var n ? n : Environment.ProcessorCount;
 
-    public string StagingFolder(ParseResult p) =>
-        p.GetValue(Staging) ?? Env("WW_STAGING") ?? Path.Combine(Path.GetTempPath(), "ww-staging");
+    /// <summary>The staging folder.</summary>
+    public string StagingFolder(ParseResult p) => p.GetValue(Staging)!;
 
     /// <summary>A duration as Akka writes them: <c>5s</c>, <c>1500ms</c>, or plain seconds.</summary>
     /// <exception cref="ArgumentException">Not a positive duration.</exception>
@@ -80,16 +108,13 @@ internal sealed class ClusterOptionSet
         return TimeSpan.FromSeconds(millis ? value / 1000 : value);
     }
 
-    /// <summary>WW_AKKA_LOG_LEVEL as Akka spells its levels; unset: warnings only.</summary>
-    /// <exception cref="ArgumentException">Not an Akka log level.</exception>
-    private static string AkkaLogLevel(string? value) => value?.Trim().ToUpperInvariant() switch
-    {
-        null => "WARNING",
-        "DEBUG" or "INFO" or "WARNING" or "ERROR" or "OFF" => value.Trim().ToUpperInvariant(),
-        _ => throw new ArgumentException($"WW_AKKA_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or OFF, not '{value}'"),
-    };
+    private static string[] SplitSeeds(string? text) =>
+        (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
+    /// <summary>An Akka log level in any case, as Akka spells it.</summary>
+    private static string LogLevel(string text, string source) =>
+        AkkaLogLevels.FirstOrDefault(l => l.Equals(text.Trim(), StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"{source} must be {string.Join(", ", AkkaLogLevels[..^1])} or {AkkaLogLevels[^1]}, not '{text}'");
 
     private static int FreePort()
     {

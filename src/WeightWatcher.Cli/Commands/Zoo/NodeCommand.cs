@@ -12,7 +12,9 @@ internal static class NodeCommand
     public static Command Create()
     {
         var cluster = new ClusterOptionSet();
-        var httpPort = new Option<int?>("--http-port") { Description = "Port of the node's HTTP endpoint: /alive, /ready (joined: member Up, shard region registered), /metrics (Prometheus) (env WW_HTTP_PORT; default: none)" };
+        var httpPort = CliOptions.FromEnvironment<int?>("--http-port", EnvironmentDefaults.HttpPort,
+            "Port of the node's HTTP endpoint: /alive, /ready (joined: member Up, shard region registered), /metrics (Prometheus); default: none",
+            (t, s) => CliOptions.PortNumber(t, s), () => null);
         var command = new Command("node", "Join a zoo cluster as a worker (layer analyses; may host the coordinator) and run until stopped");
         cluster.AddTo(command);
         command.Options.Add(httpPort);
@@ -20,7 +22,7 @@ internal static class NodeCommand
         {
             var options = cluster.Bind(p, hostsWorkers: true) with
             {
-                HttpPort = p.GetValue(httpPort) ?? (int.TryParse(Environment.GetEnvironmentVariable("WW_HTTP_PORT"), out int envPort) && envPort > 0 ? envPort : null),
+                HttpPort = p.GetValue(httpPort),
             };
             await using var host = await ZooHost.StartAsync(options, cluster.ParallelLayers(p), cluster.StagingFolder(p), cancellation);
             Console.Error.WriteLine($"ww node listening on {options.PublicHostname ?? options.Hostname}:{options.Port}; seeds {string.Join(",", options.SeedAddresses())}");

@@ -7,7 +7,13 @@ namespace WeightWatcher.Cli.Commands.Zoo;
 /// <summary>The report options of <c>ww zoo run</c>: run retention, alert rules, <c>--fail-on-alert</c>, <c>--no-html</c>.</summary>
 internal sealed class ReportOptionSet
 {
-    public Option<int> KeepRuns { get; } = new("--keep-runs") { Description = "Runs kept under results/runs/ (older ones are deleted)", DefaultValueFactory = _ => 30 };
+    public Option<int> KeepRuns { get; } = new("--keep-runs")
+    {
+        Description = "Runs kept under results/runs/ (older ones are deleted)",
+        DefaultValueFactory = _ => 30,
+        // At least one run is kept: checked at parse time.
+        CustomParser = CliOptions.Checked("--keep-runs", (t, s) => CliOptions.Integer(t, s, 1), () => 1),
+    };
 
     public Option<string[]> Alert { get; } = new("--alert") { Description = "Alert rule 'metric: test', e.g. 'alpha_weighted: +10%', 'share_alpha_gt_6: > 0.2', 'alpha_band: left' (repeatable; replaces the defaults)", AllowMultipleArgumentsPerToken = false };
 
@@ -17,26 +23,12 @@ internal sealed class ReportOptionSet
 
     public Option<bool> NoHtml { get; } = new("--no-html") { Description = "Do not write the HTML report and its figures" };
 
-    public void AddTo(Command command)
-    {
-        command.Options.Add(KeepRuns);
-        command.Options.Add(Alert);
-        command.Options.Add(AlertRules);
-        command.Options.Add(FailOnAlert);
-        command.Options.Add(NoHtml);
-    }
+    public void AddTo(Command command) => command.AddOptions(KeepRuns, Alert, AlertRules, FailOnAlert, NoHtml);
 
-    /// <summary>The job's report settings; false with a one-line error for a bad rule or rules file.</summary>
-    public bool TryBind(ParseResult parse, out ZooReportSettings settings, out string? error)
+    /// <summary>The job's report settings.</summary>
+    /// <exception cref="CliFailure">A bad rule or rules file (exit code 2).</exception>
+    public ZooReportSettings Bind(ParseResult parse)
     {
-        settings = new ZooReportSettings();
-        error = null;
-        int keep = parse.GetValue(KeepRuns);
-        if (keep < 1)
-        {
-            error = "--keep-runs must be at least 1";
-            return false;
-        }
         var texts = new List<string>();
         try
         {
@@ -48,18 +40,15 @@ internal sealed class ReportOptionSet
             {
                 if (!File.Exists(file))
                 {
-                    error = $"{file}: no such alert rules file";
-                    return false;
+                    throw new CliFailure(CliErrors.BadInput, $"{file}: no such alert rules file");
                 }
                 texts.AddRange(AlertRuleFile.Parse(File.ReadAllText(file), file).Select(r => r.Text));
             }
         }
         catch (FormatException e)
         {
-            error = e.Message;
-            return false;
+            throw new CliFailure(CliErrors.BadInput, e.Message);
         }
-        settings = new ZooReportSettings(keep, texts.Count == 0 ? null : texts, !parse.GetValue(NoHtml));
-        return true;
+        return new ZooReportSettings(parse.GetValue(KeepRuns), texts.Count == 0 ? null : texts, !parse.GetValue(NoHtml));
     }
 }

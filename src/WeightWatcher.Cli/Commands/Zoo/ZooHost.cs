@@ -55,14 +55,15 @@ internal sealed class ZooHost : IAsyncDisposable
     public static async Task<ZooHost> StartAsync(ZooClusterOptions options, int parallel, string staging, CancellationToken cancellation)
     {
         var (analyzer, backend) = EngineFactory.Create(SpectralPrecision.Double, parallel);
-        var services = new ZooNodeServices(analyzer, staging, stagingBytes: 20L << 30, parallelism: parallel);
         // No default configuration sources: every setting comes from the command line or WW_* variables, and
         // the defaults' appsettings.json watcher would put inotify watches on the whole working directory
         // tree, which dominates a cluster of one's start. Logging goes to Serilog directly.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
-        builder.Services.AddAkka(ZooClusterOptions.SystemName, (akka, _) => akka.AddWeightWatcherCluster(options, services));
+        builder.Services.AddWeightWatcherNode(options, _ => new ZooNodeServices(analyzer, staging, stagingBytes: 20L << 30, parallelism: parallel));
         var host = builder.Build();
+        // The container owns (and disposes) the node's services; the command reads the result store through them.
+        var services = host.Services.GetRequiredService<ZooNodeServices>();
         Log.Information("Starting cluster member {Host}:{Port} (workers: {Workers}, seeds: {Seeds}, backend: {Backend}, {Parallel} layers at once)",
             options.PublicHostname ?? options.Hostname, options.Port, options.HostsWorkers, string.Join(",", options.SeedAddresses()), backend.Name, parallel);
         await host.StartAsync(cancellation).ConfigureAwait(false);
@@ -115,7 +116,6 @@ internal sealed class ZooHost : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
-        _host.Dispose();
-        Services.Dispose();
+        _host.Dispose(); // disposes the node's services too
     }
 }

@@ -40,8 +40,7 @@ internal static class ZooRunCommand
 
         async Task<int> RunAsync(ParseResult p, CancellationToken cancellation)
         {
-            bool hasSeeds = !string.IsNullOrEmpty(p.GetValue(cluster.Seeds) ?? Environment.GetEnvironmentVariable("WW_SEEDS"));
-            bool hostsWorkers = !hasSeeds || p.GetValue(work);
+            bool hostsWorkers = !cluster.HasSeeds(p) || p.GetValue(work);
             if (hostsWorkers)
             {
                 Native.BackendNotice.PrintIfManaged();
@@ -50,14 +49,9 @@ internal static class ZooRunCommand
             var invalid = options.Validate();
             if (invalid.Count > 0)
             {
-                Console.Error.WriteLine("error: " + string.Join("; ", invalid));
-                return CliErrors.BadInput;
+                throw new CliFailure(CliErrors.BadInput, string.Join("; ", invalid));
             }
-            if (!reports.TryBind(p, out var reportSettings, out string? ruleError))
-            {
-                Console.Error.WriteLine("error: " + ruleError);
-                return CliErrors.BadInput;
-            }
+            var reportSettings = reports.Bind(p);
             var settings = new ZooCoordinatorSettings(p.GetValue(maxInFlight), TimeSpan.FromSeconds(p.GetValue(taskTimeout)), MaxAttempts: 3);
             var clusterOptions = cluster.Bind(p, hostsWorkers, settings);
 
@@ -65,7 +59,7 @@ internal static class ZooRunCommand
             // the larger part of a run with nothing to analyze, and it needs neither.
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var starting = Task.Run(() => ZooHost.StartAsync(clusterOptions, cluster.ParallelLayers(p), cluster.StagingFolder(p), cancellation), cancellation);
-            ZooJobSpec? spec;
+            ZooJobSpec spec;
             try
             {
                 spec = Locate(p, options, clusterOptions.Coordinator, reportSettings);
@@ -76,14 +70,10 @@ internal static class ZooRunCommand
                 throw;
             }
             var host = await starting;
-            if (spec is null)
-            {
-                await host.DisposeAsync();
-                return CliErrors.BadInput;
-            }
             double started = double.NaN;
             JobManifest? manifest = null;
-            int code;
+            CliFailure? failed = null;
+            int code = CliErrors.BadInput;
             try
             {
                 var coordinator = await host.CoordinatorAsync(cancellation);
@@ -100,8 +90,8 @@ internal static class ZooRunCommand
                 display.Finish();
                 if (status.Phase == JobPhase.Failed)
                 {
-                    Console.Error.WriteLine($"error: zoo job {spec.JobId} failed: {status.Message}");
-                    code = CliErrors.BadInput;
+                    // Thrown once the member has stopped and the timings are out, like any other ending.
+                    failed = new CliFailure(CliErrors.BadInput, $"zoo job {spec.JobId} failed: {status.Message}");
                 }
                 else
                 {
@@ -116,12 +106,12 @@ internal static class ZooRunCommand
                 await host.DisposeAsync();
             }
             new ZooRunTimings(started, manifest?.Timings, clock.Elapsed.TotalSeconds).Report();
-            return code;
+            return failed is null ? code : throw failed;
         }
 
         // The job's stores (the demo zoo when none is given), opened once here so that a wrong path or missing
-        // credentials is a one-line error rather than a stuck job; null after printing that error.
-        ZooJobSpec? Locate(ParseResult p, Core.Analysis.AnalysisOptions options, ZooCoordinatorSettings dispatch, ZooReportSettings reportSettings)
+        // credentials is a one-line error (a StoreException, reported by CliErrors) rather than a stuck job.
+        ZooJobSpec Locate(ParseResult p, Core.Analysis.AnalysisOptions options, ZooCoordinatorSettings dispatch, ZooReportSettings reportSettings)
         {
             string? storeSpec = p.GetValue(store);
             string? modelsPrefix = p.GetValue(models);
@@ -135,16 +125,8 @@ internal static class ZooRunCommand
             }
             storeSpec = Absolute(storeSpec);
             string? resultSpec = p.GetValue(resultStore) is { } r ? Absolute(r) : null;
-            try
-            {
-                StoreFactory.Create(storeSpec).Dispose();
-                StoreFactory.Create(resultSpec ?? storeSpec, createIfMissing: true).Dispose();
-            }
-            catch (StoreException e)
-            {
-                Console.Error.WriteLine("error: " + e.Message);
-                return null;
-            }
+            StoreFactory.Create(storeSpec).Dispose();
+            StoreFactory.Create(resultSpec ?? storeSpec, createIfMissing: true).Dispose();
             return new ZooJobSpec(
                 $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}",
                 storeSpec, modelsPrefix ?? "", resultSpec, p.GetValue(results) ?? "results/", p.GetValue(catalog), options, DateTimeOffset.UtcNow, dispatch, reportSettings);
