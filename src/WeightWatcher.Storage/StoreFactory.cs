@@ -132,4 +132,13 @@ public static class StoreFactory
 
     private static string RedactedSpec(string spec) =>
         Uri.TryCreate(spec, UriKind.Absolute, out var uri) ? AzureBlobStore.RedactSignature(uri) : "(unparseable URI)";
+
+    /// <summary>
+    /// A store spec as it may be shown (logs, job status, errors): a container URI's SAS signature replaced
+    /// by <c>REDACTED</c>; other specs (az://container, local folders) carry no secret and are unchanged.
+    /// </summary>
+    public static string Redact(string spec) =>
+        spec.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || spec.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
+            ? RedactedSpec(spec)
+            : spec;
 }

@@ -34,14 +34,38 @@ public sealed class BlobCredentialSpec(AzuriteOAuthFixture azurite) : IClassFixt
 
         // 3. A container SAS in the URI.
         var sas = container.GenerateSasUri(Azure.Storage.Sas.BlobContainerSasPermissions.All, DateTimeOffset.UtcNow.AddHours(1));
-        var bySas = Run(null, "--store", sas.AbsoluteUri, "--results", "by-sas/");
+        // Every log line ww and Akka write, so that the secret check below sees them all.
+        var verbose = new Dictionary<string, string> { ["WW_LOG_LEVEL"] = "Debug", ["WW_AKKA_LOG_LEVEL"] = "DEBUG" };
+        var bySas = Run(verbose, "--store", sas.AbsoluteUri, "--results", "by-sas/");
         Assert.True(bySas.ExitCode == 0, $"SAS run: exit {bySas.ExitCode}\n{WwProcess.Tail(bySas.Stderr)}");
+        await AssertSecretNowhereAsync(sas, bySas.Stdout + bySas.Stderr, container, "by-sas/");
 
         string layers = await ReadAsync(container, "by-token/layers.csv");
         Assert.Equal(layers, await ReadAsync(container, "by-key/layers.csv"));
         Assert.Equal(layers, await ReadAsync(container, "by-sas/layers.csv"));
         Assert.Equal(TestZoo.GoodModels.Count + 1, layers.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(',')[0]).Distinct().Count());
         TestContext.Current.SendDiagnosticMessage($"identity endpoint served {identity.Requests.Count} token request(s): {string.Join(" ", identity.Requests.Distinct())}");
+    }
+
+    /// <summary>
+    /// The SAS signature is a secret: it is in no output of the run and no file it wrote (manifest, tables,
+    /// report pages), in either its URL-encoded or its plain form; the redacted URI is there instead.
+    /// </summary>
+    private static async Task AssertSecretNowhereAsync(Uri sas, string output, Azure.Storage.Blobs.BlobContainerClient container, string prefix)
+    {
+        string encoded = sas.Query.TrimStart('?').Split('&').Single(p => p.StartsWith("sig=", StringComparison.Ordinal))["sig=".Length..];
+        string plain = Uri.UnescapeDataString(encoded);
+        Assert.DoesNotContain(encoded, output, StringComparison.Ordinal);
+        Assert.DoesNotContain(plain, output, StringComparison.Ordinal);
+        Assert.Contains("sig=REDACTED", output, StringComparison.Ordinal);
+        int files = 0;
+        await foreach (var blob in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix, TestContext.Current.CancellationToken))
+        {
+            string text = await ReadAsync(container, blob.Name);
+            Assert.False(text.Contains(encoded, StringComparison.Ordinal) || text.Contains(plain, StringComparison.Ordinal), $"{blob.Name} holds the SAS signature");
+            files++;
+        }
+        Assert.True(files > 5, $"only {files} result files under {prefix}");
     }
 
     [Fact]

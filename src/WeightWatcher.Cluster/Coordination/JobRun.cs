@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Serilog.Events;
 using WeightWatcher.Cluster.Protocol;
 using WeightWatcher.Cluster.Results;
+using WeightWatcher.Storage;
 
 namespace WeightWatcher.Cluster.Coordination;
 
@@ -269,7 +270,7 @@ public sealed record JobRun
             return JobStatus.Idle;
         }
         var layout = new ResultLayout(Spec.ResultsPrefix);
-        string location = $"{Spec.ResultStore ?? Spec.Store} :: {layout.Prefix}";
+        string location = $"{StoreFactory.Redact(Spec.ResultStore ?? Spec.Store)} :: {layout.Prefix}";
         int modelsDone = Plan?.Models.Count(m => m.Layers.All(l => Book?.IsDone(l.Key) ?? false)) ?? 0;
         return new JobStatus(
             Spec.JobId, Phase, Plan?.Models.Count ?? ModelsFound, Phase == JobPhase.Planning ? ModelsPlanned : modelsDone,
@@ -288,7 +289,7 @@ public sealed record JobRun
             StartedAt = now,
         },
         [
-            new LogNote(LogEventLevel.Information, "Job {JobId}: planning models under '{Prefix}' of {Store}", spec.JobId, spec.ModelsPrefix, spec.Store),
+            new LogNote(LogEventLevel.Information, "Job {JobId}: planning models under '{Prefix}' of {Store}", spec.JobId, spec.ModelsPrefix, StoreFactory.Redact(spec.Store)),
             new StartPlanning(spec),
         ]);
 

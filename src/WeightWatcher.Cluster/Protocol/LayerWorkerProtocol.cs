@@ -19,7 +19,15 @@ public sealed record ByteRange(string Path, long Offset, long Length);
 /// <param name="Store">Store spec of the models.</param>
 /// <param name="ResultStore">Store spec of the results (null: the model store).</param>
 /// <param name="ResultsPrefix">Prefix of the results in the result store.</param>
-public sealed record JobLocation(string Store, string? ResultStore, string ResultsPrefix);
+public sealed record JobLocation(string Store, string? ResultStore, string ResultsPrefix)
+{
+    // Akka logs messages it cannot deliver with their ToString: a SAS signature must not be in it.
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Store = {StoreFactory.Redact(Store)}, ResultStore = {(ResultStore is null ? "" : StoreFactory.Redact(ResultStore))}, ResultsPrefix = {ResultsPrefix}");
+        return true;
+    }
+}
 
 /// <summary>Analyze one layer of one model and write its rows to the result cache.</summary>
 /// <param name="LayerKey">Cache key; the entity id in the <c>layer</c> region.</param>

@@ -1,4 +1,5 @@
 using WeightWatcher.Core.Analysis;
+using WeightWatcher.Storage;
 
 namespace WeightWatcher.Cluster.Protocol;
 
@@ -31,6 +32,14 @@ public sealed record ZooJobSpec(
     /// <summary>The job's stores and results prefix, as its tasks carry them.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public JobLocation Location => new(Store, ResultStore, ResultsPrefix);
+
+    // Akka logs messages it cannot deliver with their ToString: a SAS signature must not be in it.
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append(System.Globalization.CultureInfo.InvariantCulture,
+            $"JobId = {JobId}, Store = {StoreFactory.Redact(Store)}, ModelsPrefix = {ModelsPrefix}, ResultStore = {(ResultStore is null ? "" : StoreFactory.Redact(ResultStore))}, ResultsPrefix = {ResultsPrefix}, Catalog = {Catalog}, SubmittedAt = {SubmittedAt:O}");
+        return true;
+    }
 }
 
 /// <summary>What a job writes besides its tables: the HTML report, history retention and alert rules.</summary>

@@ -82,19 +82,10 @@ internal static class OnnxExternalData
         {
             throw new ModelFormatException(modelFile, init.DisplayName, $"external data location '{shown}' points outside the model directory");
         }
-        // A symbolic link inside the directory must not lead out of it either.
-        FileSystemInfo? target = null;
-        try
+        // A symbolic link inside the directory, the file itself or any folder on the way, must not lead out of it.
+        if ((File.Exists(full) || Directory.Exists(full)) && !RealPaths.IsInside(full, dir))
         {
-            target = File.Exists(full) ? File.ResolveLinkTarget(full, returnFinalTarget: true) : null;
-        }
-        catch (IOException)
-        {
-            // A broken or cyclic link: reported as a missing file by the caller.
-        }
-        if (target is not null && !Path.GetFullPath(target.FullName).StartsWith(root, StringComparison.Ordinal))
-        {
-            throw new ModelFormatException(modelFile, init.DisplayName, $"external data location '{shown}' is a symbolic link to a file outside the model directory");
+            throw new ModelFormatException(modelFile, init.DisplayName, $"external data location '{shown}' is reached through a symbolic link to a place outside the model directory");
         }
         return full;
     }

@@ -160,6 +160,19 @@ public sealed class OnnxBadInputTests : IDisposable
         File.CreateSymbolicLink(_dir.File("model/alias.bin"), _dir.File("model/inside.bin"));
         string path = Write(_dir.File("model/m.onnx"), Model(External("w", [3, 4], DataType.Float, "escape.bin", 0, 48)));
         Rejected(() => OnnxReader.Open(path), path, "w", "symbolic link", "outside the model directory");
+        // A linked folder on the way out counts as much as a linked file.
+        Directory.CreateDirectory(_dir.File("elsewhere"));
+        File.WriteAllBytes(_dir.File("elsewhere/data.bin"), FloatBytes(Values(12, 3)));
+        Directory.CreateSymbolicLink(_dir.File("model/sub"), _dir.File("elsewhere"));
+        string viaFolder = Write(_dir.File("model/f.onnx"), Model(External("w", [3, 4], DataType.Float, "sub/data.bin", 0, 48)));
+        Rejected(() => OnnxReader.Open(viaFolder), viaFolder, "w", "symbolic link", "outside the model directory");
+        // The model's own folder reached through a link is still the model directory.
+        Directory.CreateSymbolicLink(_dir.File("model-link"), _dir.File("model"));
+        Write(_dir.File("model/ok-linked.onnx"), Model(External("w", [3, 4], DataType.Float, "inside.bin", 0, 48)));
+        using (var linked = OnnxReader.Open(_dir.File("model-link/ok-linked.onnx")))
+        {
+            Assert.Equal(Values(12, 2).Select(v => (double)v), linked.ReadTensor(linked.Tensors[0]));
+        }
         string ok = Write(_dir.File("model/ok.onnx"), Model(External("w", [3, 4], DataType.Float, "alias.bin", 0, 48)));
         using var reader = OnnxReader.Open(ok);
         Assert.Equal(Values(12, 2).Select(v => (double)v), reader.ReadTensor(reader.Tensors[0]));
