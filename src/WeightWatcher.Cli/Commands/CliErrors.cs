@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Serilog;
+using WeightWatcher.Core.Analysis;
 using WeightWatcher.Core.Formats;
 using WeightWatcher.Core.Regression;
 using WeightWatcher.Storage;
@@ -15,6 +16,9 @@ internal static class CliErrors
 {
     /// <summary>Everything was analyzed.</summary>
     public const int Success = 0;
+
+    /// <summary>ww failed in a way no input explains (a bug): one <c>error:</c> line, the stack trace in the debug log.</summary>
+    public const int InternalError = 1;
 
     /// <summary>The model could not be read, or the arguments were invalid; nothing was analyzed.</summary>
     public const int BadInput = 2;
@@ -45,6 +49,17 @@ internal static class CliErrors
         catch (Exception e) when (IsBadInput(e))
         {
             return Fail(BadInput, [e.Message]);
+        }
+        catch (LayerAnalysisException e)
+        {
+            // A command that analyzes one layer (ww esd) and that layer failed: the same line analyze prints.
+            return Fail(PartialFailure, [e.Message]);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Anything else is ww's own fault: one line for the user, the stack trace in the debug log.
+            Log.Debug(e, "Unexpected failure");
+            return Fail(InternalError, [$"unexpected {e.GetType().Name}: {e.Message} (WW_LOG_LEVEL=Debug shows where)"]);
         }
     }
 
