@@ -75,6 +75,25 @@ public sealed class ModelStaging
         return isFolder ? folder : Path.Combine(folder, FileName(modelRoot));
     }
 
+    /// <summary>
+    /// Checks, before any local file is written, that the model's root and every file's path are object paths
+    /// that cannot leave a local folder (no <c>..</c>, no absolute path) and that every file lies under the root.
+    /// </summary>
+    /// <exception cref="StoreException">A path is not a valid object path.</exception>
+    /// <exception cref="ArgumentException">A file does not lie under <paramref name="modelRoot"/>, there are none, or one is named twice.</exception>
+    public static void CheckModelFiles(IModelStore store, string modelRoot, IReadOnlyList<StoredObject> files)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(modelRoot);
+        ArgumentNullException.ThrowIfNull(files);
+        var rootPath = modelRoot.TrimEnd('/');
+        if (rootPath.Length > 0)
+        {
+            StorePaths.ValidateObjectPath(store.Description, rootPath);
+        }
+        CheckFiles(store, modelRoot, modelRoot.Length == 0 || modelRoot.EndsWith('/'), files);
+    }
+
     private static void CheckFiles(IModelStore store, string modelRoot, bool isFolder, IReadOnlyList<StoredObject> files)
     {
         if (files.Count == 0)

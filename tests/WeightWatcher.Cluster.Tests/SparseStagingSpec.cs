@@ -21,6 +21,24 @@ public sealed class SparseStagingSpec : IClassFixture<AzuriteFixture>
         _azurite = azurite;
     }
 
+    [Theory]
+    [InlineData("models/", "models/../../escape.safetensors")]
+    [InlineData("models/", "/tmp/escape.safetensors")]
+    [InlineData("../escape.safetensors", "../escape.safetensors")]
+    public async Task A_blob_name_that_could_leave_the_staging_folder_is_refused_before_any_file_is_written(string root, string name)
+    {
+        using var local = new TempDir();
+        string stagingFolder = local.File("staging");
+        using var blob = new AzureBlobStore(_azurite.CreateContainerClient("unused"));
+        using var staging = new SparseModelStaging(stagingFolder);
+        var file = new StoredObject(name, 1024, "etag");
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => staging.StageAsync(blob, root, [file], [], TestContext.Current.CancellationToken));
+        Assert.True(e is StoreException or ArgumentException, e.ToString());
+        Assert.Contains(name, e.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(stagingFolder), "the staging folder was created");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(local.Path, "*", SearchOption.AllDirectories));
+    }
+
     [Fact]
     public async Task Headers_first_then_only_the_tensor_asked_for()
     {

@@ -41,6 +41,8 @@ public sealed class SparseModelStaging : IDisposable
     /// </summary>
     public async Task<string> StageAsync(IModelStore store, string modelRoot, IReadOnlyList<StoredObject> files, IReadOnlyList<ByteRange> ranges, CancellationToken cancellation = default)
     {
+        // Blob names become local file names below: checked before the first file is created.
+        ModelStaging.CheckModelFiles(store, modelRoot, files);
         string folder = Path.Combine(_root, Key(modelRoot, files));
         foreach (var file in files)
         {
