@@ -30,7 +30,9 @@ public static class Program
             var parse = BuildRoot().Parse(args);
             // Parse errors (unknown options, values outside their choices, bad WW_* fallbacks) leave through
             // the same place as every other error, with exit code 2 rather than System.CommandLine's 1.
-            return parse.Errors.Count > 0 ? CliErrors.ParseFailed(parse) : parse.Invoke();
+            // Stop signals are the commands' own business (StopSignals for cluster members; the default, an
+            // immediate exit, elsewhere): System.CommandLine's handler would end a member before it has left.
+            return parse.Errors.Count > 0 ? CliErrors.ParseFailed(parse) : parse.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null });
         }
         finally
         {

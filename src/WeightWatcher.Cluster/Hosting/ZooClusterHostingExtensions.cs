@@ -153,6 +153,9 @@ public static class ZooClusterHostingExtensions
         akka.remote.dot-netty.tcp.maximum-frame-size = 16MB
         akka.remote.dot-netty.tcp.send-buffer-size = 16MB
         akka.remote.dot-netty.tcp.receive-buffer-size = 16MB
-        akka.coordinated-shutdown.run-by-clr-shutdown-hook = on
+        # The process that hosts the member owns its stop signals (ww: StopSignals) and stops the host, which
+        # runs coordinated shutdown; Akka's own hook would take SIGTERM first and leave the command waiting
+        # on a member that is already gone.
+        akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
         """;
 }

@@ -24,11 +24,20 @@ internal static class NodeCommand
             {
                 HttpPort = p.GetValue(httpPort),
             };
-            await using var host = await ZooHost.StartAsync(options, cluster.ParallelLayers(p), cluster.StagingFolder(p), cancellation);
-            Console.Error.WriteLine($"ww node listening on {options.PublicHostname ?? options.Hostname}:{options.Port}; seeds {string.Join(",", options.SeedAddresses())}");
-            await host.WaitForShutdownAsync(cancellation);
-            Log.Information("ww node on port {Port} stopping", options.Port);
-            return CliErrors.Success;
+            using var signals = new StopSignals(cancellation);
+            try
+            {
+                await using var host = await ZooHost.StartAsync(options, cluster.ParallelLayers(p), cluster.StagingFolder(p), signals.Token);
+                Console.Error.WriteLine($"ww node listening on {options.PublicHostname ?? options.Hostname}:{options.Port}; seeds {string.Join(",", options.SeedAddresses())}");
+                await host.WaitForShutdownAsync(signals.Token);
+                Log.Information("ww node on port {Port} stopping", options.Port);
+            }
+            catch (OperationCanceledException) when (signals.ExitCode is not null)
+            {
+                // Stopped while still starting (joining seeds that do not answer, say).
+            }
+            // Stopped by a signal: 128 + its number (143 after SIGTERM); downed by the cluster: a failure.
+            return signals.ExitCode ?? throw new CliFailure(CliErrors.InternalError, $"ww node on port {options.Port} was removed from the cluster (downed) and stopped");
         }));
         return command;
     }

@@ -60,6 +60,9 @@ internal sealed class ZooHost : IAsyncDisposable
         // tree, which dominates a cluster of one's start. Logging goes to Serilog directly.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
+        // The command owns SIGTERM and SIGINT (StopSignals): the host's console lifetime would stop the member
+        // behind the command's back, leaving it waiting on a cluster that is gone.
+        builder.Services.AddSingleton<IHostLifetime, CommandOwnedLifetime>();
         builder.Services.AddWeightWatcherNode(options, _ => new ZooNodeServices(analyzer, staging, stagingBytes: 20L << 30, parallelism: parallel));
         var host = builder.Build();
         // The container owns (and disposes) the node's services; the command reads the result store through them.
@@ -77,6 +80,14 @@ internal sealed class ZooHost : IAsyncDisposable
         return !cluster.IsTerminated && state.Unreachable.Count == 0 && state.Members.All(m => m.UniqueAddress.Equals(cluster.SelfUniqueAddress));
     }
 
+    /// <summary>A host lifetime that listens to no signal: the command decides when the host stops.</summary>
+    private sealed class CommandOwnedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
     /// <summary>Shutdown reason of a member that was alone in its cluster.</summary>
     private sealed class AloneReason : CoordinatedShutdown.Reason
     {
@@ -91,9 +102,9 @@ internal sealed class ZooHost : IAsyncDisposable
     public Task<IActorRef> CoordinatorAsync(CancellationToken cancellation) =>
         _host.Services.GetRequiredService<ActorRegistry>().GetAsync<ZooCoordinatorProxy>(cancellation);
 
-    /// <summary>Waits until the host is asked to stop (SIGTERM, Ctrl-C) or the actor system terminates (downed).</summary>
-    public Task WaitForShutdownAsync(CancellationToken cancellation) =>
-        Task.WhenAny(_host.WaitForShutdownAsync(cancellation), System.WhenTerminated);
+    /// <summary>Waits until <paramref name="stop"/> is cancelled (a stop signal) or the actor system terminates (downed).</summary>
+    public Task WaitForShutdownAsync(CancellationToken stop) =>
+        Task.WhenAny(Task.Delay(Timeout.Infinite, stop).ContinueWith(_ => { }, TaskScheduler.Default), System.WhenTerminated);
 
     /// <summary>
     /// Stops the member. A member that is alone in its cluster has nobody to tell it is leaving, to hand its

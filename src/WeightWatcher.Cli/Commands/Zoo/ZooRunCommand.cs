@@ -58,7 +58,9 @@ internal static class ZooRunCommand
             // The member starts while the stores are checked (and the demo zoo materialised): its start-up is
             // the larger part of a run with nothing to analyze, and it needs neither.
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var starting = Task.Run(() => ZooHost.StartAsync(clusterOptions, cluster.ParallelLayers(p), cluster.StagingFolder(p), cancellation), cancellation);
+            using var signals = new StopSignals(cancellation);
+            var stop = signals.Token;
+            var starting = Task.Run(() => ZooHost.StartAsync(clusterOptions, cluster.ParallelLayers(p), cluster.StagingFolder(p), stop), stop);
             ZooJobSpec spec;
             try
             {
@@ -69,26 +71,43 @@ internal static class ZooRunCommand
                 await (await starting).DisposeAsync();
                 throw;
             }
-            var host = await starting;
+            ZooHost host;
+            try
+            {
+                host = await starting;
+            }
+            catch (OperationCanceledException) when (signals.ExitCode is { } signalled)
+            {
+                throw new CliFailure(signalled, $"zoo job {spec.JobId} not started: stopped by a signal while the member was starting");
+            }
             double started = double.NaN;
             JobManifest? manifest = null;
             CliFailure? failed = null;
             int code = CliErrors.BadInput;
             try
             {
-                var coordinator = await host.CoordinatorAsync(cancellation);
                 var display = new ZooProgressDisplay();
-                Log.Information("Submitting zoo job {JobId}", spec.JobId);
-                var status = await ZooJobClient.RunAsync(coordinator, spec, s =>
+                var status = await WhileMemberRunsAsync(host, signals, spec, async () =>
                 {
-                    if (double.IsNaN(started))
+                    var coordinator = await host.CoordinatorAsync(stop);
+                    Log.Information("Submitting zoo job {JobId}", spec.JobId);
+                    return await ZooJobClient.RunAsync(coordinator, spec, s =>
                     {
-                        started = clock.Elapsed.TotalSeconds;
-                    }
-                    display.Show(s);
-                }, host.IsClusterOfOne ? ClusterOfOnePoll : null, cancellation);
+                        if (double.IsNaN(started))
+                        {
+                            started = clock.Elapsed.TotalSeconds;
+                        }
+                        display.Show(s);
+                    }, host.IsClusterOfOne ? ClusterOfOnePoll : null, stop);
+                });
                 display.Finish();
-                if (status.Phase == JobPhase.Failed)
+                if (status is null)
+                {
+                    failed = new CliFailure(signals.ExitCode ?? CliErrors.InternalError, signals.ExitCode is null
+                        ? $"zoo job {spec.JobId}: this cluster member stopped (removed from the cluster) before the job finished"
+                        : $"zoo job {spec.JobId} interrupted by a stop signal; layers analyzed so far are stored, and the next run of the same zoo picks up from them");
+                }
+                else if (status.Phase == JobPhase.Failed)
                 {
                     // Thrown once the member has stopped and the timings are out, like any other ending.
                     failed = new CliFailure(CliErrors.BadInput, $"zoo job {spec.JobId} failed: {status.Message}");
@@ -130,6 +149,25 @@ internal static class ZooRunCommand
             return new ZooJobSpec(
                 $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}",
                 storeSpec, modelsPrefix ?? "", resultSpec, p.GetValue(results) ?? "results/", p.GetValue(catalog), options, DateTimeOffset.UtcNow, dispatch, reportSettings);
+        }
+    }
+
+    /// <summary>
+    /// Runs the job's client until it ends, a stop signal comes, or this member's actor system terminates
+    /// (downed): null in the last two cases, so the command leaves instead of asking a cluster that is gone.
+    /// </summary>
+    private static async Task<JobStatus?> WhileMemberRunsAsync(ZooHost host, StopSignals signals, ZooJobSpec spec, Func<Task<JobStatus>> client)
+    {
+        var run = client();
+        var ended = await Task.WhenAny(run, host.System.WhenTerminated).ConfigureAwait(false);
+        try
+        {
+            return ended == run ? await run.ConfigureAwait(false) : null;
+        }
+        catch (OperationCanceledException) when (signals.ExitCode is not null)
+        {
+            Log.Information("Zoo job {JobId}: stop signal, leaving", spec.JobId);
+            return null;
         }
     }
 
