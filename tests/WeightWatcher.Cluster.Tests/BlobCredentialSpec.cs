@@ -1,7 +1,5 @@
 using WeightWatcher.Cluster.Tests.Support;
-using WeightWatcher.Core.Tests.Support;
 using WeightWatcher.Storage;
-using WeightWatcher.Tests.Shared;
 
 namespace WeightWatcher.Cluster.Tests;
 

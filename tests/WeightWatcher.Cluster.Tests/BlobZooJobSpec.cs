@@ -3,10 +3,8 @@ using System.Text.Json;
 using WeightWatcher.Cluster.Coordination;
 using WeightWatcher.Cluster.Results;
 using WeightWatcher.Cluster.Tests.Support;
-using WeightWatcher.Core.Tests.Support;
 using WeightWatcher.Storage;
 using WeightWatcher.Storage.Tests.Support;
-using WeightWatcher.Tests.Shared;
 
 namespace WeightWatcher.Cluster.Tests;
 

@@ -1,6 +1,4 @@
 using WeightWatcher.Cluster.Tests.Support;
-using WeightWatcher.Core.Tests.Support;
-using WeightWatcher.Tests.Shared;
 
 namespace WeightWatcher.Cluster.Tests;
 

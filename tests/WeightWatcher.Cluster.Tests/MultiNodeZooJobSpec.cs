@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using WeightWatcher.Cluster.Tests.Support;
-using WeightWatcher.Core.Tests.Support;
-using WeightWatcher.Tests.Shared;
 
 namespace WeightWatcher.Cluster.Tests;
 

@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using WeightWatcher.Cluster.Tests.Support;
-using WeightWatcher.Core.Tests.Support;
-using WeightWatcher.Tests.Shared;
 
 namespace WeightWatcher.Cluster.Tests;
 

@@ -1,7 +1,6 @@
 using WeightWatcher.Cluster.Coordination;
 using WeightWatcher.Cluster.Protocol;
 using WeightWatcher.Core.Analysis;
-using WeightWatcher.Core.Tests.Support;
 using WeightWatcher.Storage;
 
 namespace WeightWatcher.Cluster.Tests;

@@ -2,9 +2,7 @@ using WeightWatcher.Cluster.Tests.Support;
 using WeightWatcher.Core.Analysis;
 using WeightWatcher.Core.Formats;
 using WeightWatcher.Core.Spectral;
-using WeightWatcher.Core.Tests.Support;
 using WeightWatcher.Reports;
-using WeightWatcher.Tests.Shared;
 
 namespace WeightWatcher.Cluster.Tests;
 

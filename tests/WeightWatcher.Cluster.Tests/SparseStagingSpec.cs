@@ -2,7 +2,6 @@ using WeightWatcher.Cluster.Protocol;
 using WeightWatcher.Cluster.Tests.Support;
 using WeightWatcher.Cluster.Workers;
 using WeightWatcher.Core.Formats;
-using WeightWatcher.Core.Tests.Support;
 using WeightWatcher.Storage;
 using WeightWatcher.Storage.Tests.Support;
 

@@ -12,7 +12,6 @@ using WeightWatcher.Cluster.Tests.Support;
 using WeightWatcher.Cluster.Workers;
 using WeightWatcher.Core.Analysis;
 using WeightWatcher.Core.Spectral;
-using WeightWatcher.Core.Tests.Support;
 
 namespace WeightWatcher.Cluster.Tests;
 

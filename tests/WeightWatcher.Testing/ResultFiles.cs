@@ -2,7 +2,7 @@ using System.Text.Json;
 using WeightWatcher.Cluster.Coordination;
 using WeightWatcher.Cluster.Results;
 
-namespace WeightWatcher.Cluster.Tests.Support;
+namespace WeightWatcher.Testing;
 
 /// <summary>Reads a job's results from a local results folder.</summary>
 public static class ResultFiles

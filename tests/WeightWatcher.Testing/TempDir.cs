@@ -1,4 +1,4 @@
-namespace WeightWatcher.Core.Tests.Support;
+namespace WeightWatcher.Testing;
 
 /// <summary>A temporary directory removed when disposed.</summary>
 public sealed class TempDir : IDisposable
@@ -13,10 +13,13 @@ public sealed class TempDir : IDisposable
     /// <summary>The directory.</summary>
     public string Path { get; }
 
-    /// <summary>A file path inside the directory.</summary>
-    public string File(string name) => System.IO.Path.Combine(Path, name);
+    /// <summary>A path inside the directory (not created).</summary>
+    /// <param name="parts">The path's parts below the directory, e.g. <c>"store", "a.bin"</c>.</param>
+    public string File(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
     /// <summary>Writes <paramref name="bytes"/> to a file inside the directory and returns its path.</summary>
+    /// <param name="name">The file's name.</param>
+    /// <param name="bytes">Its content.</param>
     public string Write(string name, byte[] bytes)
     {
         string path = File(name);

@@ -1,10 +1,8 @@
 using System.Text.Json;
 using WeightWatcher.Core.Synthetic;
-using WeightWatcher.Core.Tests.Support;
-using WeightWatcher.Report.Tests.Support;
-using WeightWatcher.Tests.Shared;
+using WeightWatcher.Reports.Tests.Support;
 
-namespace WeightWatcher.Report.Tests;
+namespace WeightWatcher.Reports.Tests;
 
 /// <summary>The figure, report and diff commands as a user runs them (real <c>ww</c> processes).</summary>
 public sealed class CommandSpec

@@ -1,10 +1,7 @@
 using System.Text.Json;
-using WeightWatcher.Cluster.Tests.Support;
-using WeightWatcher.Core.Tests.Support;
 using WeightWatcher.Reports.History;
-using WeightWatcher.Tests.Shared;
 
-namespace WeightWatcher.Report.Tests;
+namespace WeightWatcher.Reports.Tests;
 
 /// <summary>
 /// Nightly runs as a team runs them, each a real <c>ww zoo run</c> process over the same results folder:

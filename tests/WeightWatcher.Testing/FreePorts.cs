@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace WeightWatcher.Cluster.Tests.Support;
+namespace WeightWatcher.Testing;
 
-/// <summary>Free loopback ports for cluster members started by a test.</summary>
+/// <summary>Free loopback ports for the servers a test starts (cluster members, Azurite, endpoints).</summary>
 public static class FreePorts
 {
     /// <summary>A port nothing listens on right now.</summary>

@@ -1,6 +1,6 @@
 using SkiaSharp;
 
-namespace WeightWatcher.Report.Tests.Support;
+namespace WeightWatcher.Reports.Tests.Support;
 
 /// <summary>Pixel checks of rendered figures: decoding, blankness and comparison with a stored expected picture.</summary>
 public static class ImageCompare

@@ -1,10 +1,7 @@
 using PuppeteerSharp;
-using WeightWatcher.Cluster.Tests.Support;
-using WeightWatcher.Core.Tests.Support;
-using WeightWatcher.Report.Tests.Support;
-using WeightWatcher.Tests.Shared;
+using WeightWatcher.Reports.Tests.Support;
 
-namespace WeightWatcher.Report.Tests;
+namespace WeightWatcher.Reports.Tests;
 
 /// <summary>
 /// A real zoo run (a <c>ww zoo run</c> process) over the CIFAR-10 ResNet series in ../shared/zoo, and its
@@ -19,8 +16,8 @@ public sealed class ZooReportBrowserSpec
     [Fact]
     public async Task The_CIFAR_zoo_report_opens_whole_in_a_headless_browser()
     {
-        string zoo = Prerequisites.Shared("zoo/cifar10-resnet");
-        Prerequisites.RequireChromium();
+        string zoo = SharedFolder.Require("zoo/cifar10-resnet");
+        Prerequisite.RequireChromium();
         using var dir = new TempDir();
         var run = WwProcess.Run(TimeSpan.FromMinutes(6), new Dictionary<string, string> { ["WW_LOG_LEVEL"] = "Warning" },
             "zoo", "run", "--store", zoo, "--result-store", dir.Path, "--results", "results/");
@@ -38,7 +35,7 @@ public sealed class ZooReportBrowserSpec
         Assert.Contains("regression.alpha.png", seriesPage, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(site, "figures", "series", "cifar10-resnet.regression.alpha.png")));
 
-        string shots = Prerequisites.ArtifactDirectory("screenshots");
+        string shots = Repository.ArtifactDirectory("screenshots");
         await using var chromium = await HeadlessChromium.LaunchAsync();
         var index = await OpenChecked(chromium, entry, shots, "index");
         await SortsByAlpha(index);

@@ -5,12 +5,10 @@ using WeightWatcher.Core.Formats;
 using WeightWatcher.Core.Regression;
 using WeightWatcher.Core.Spectral;
 using WeightWatcher.Core.Synthetic;
-using WeightWatcher.Core.Tests.Support;
 using WeightWatcher.Plots;
-using WeightWatcher.Cluster.Tests.Support;
-using WeightWatcher.Report.Tests.Support;
+using WeightWatcher.Reports.Tests.Support;
 
-namespace WeightWatcher.Report.Tests;
+namespace WeightWatcher.Reports.Tests;
 
 /// <summary>
 /// Every figure kind drawn from real analyses (the embedded reference model with MP fit and a seeded
@@ -43,7 +41,7 @@ public sealed class FigureTests
         string expectedPath = Path.Combine(AppContext.BaseDirectory, "Expected", $"{kind}.png");
         if (Environment.GetEnvironmentVariable("WW_UPDATE_EXPECTED") == "1")
         {
-            File.WriteAllBytes(Path.Combine(Prerequisites.RepositoryRoot(), "tests", "WeightWatcher.Report.Tests", "Expected", $"{kind}.png"), figure.Png);
+            File.WriteAllBytes(Path.Combine(Repository.Root, "tests", "WeightWatcher.Reports.Tests", "Expected", $"{kind}.png"), figure.Png);
             return;
         }
         Assert.True(File.Exists(expectedPath), $"{expectedPath} is missing (run once with WW_UPDATE_EXPECTED=1)");
@@ -51,7 +49,7 @@ public sealed class FigureTests
         double differing = ImageCompare.DifferingShare(image, expected);
         if (differing > 0.01)
         {
-            figure.Save(Prerequisites.ArtifactDirectory("figures"), "actual.");
+            figure.Save(Repository.ArtifactDirectory("figures"), "actual.");
         }
         Assert.True(differing <= 0.01, $"{kind}: {differing:P2} of the pixels differ from Expected/{kind}.png (the actual figure is in artifacts/test-results/figures)");
     }

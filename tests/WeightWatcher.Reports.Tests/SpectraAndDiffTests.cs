@@ -1,7 +1,7 @@
 using WeightWatcher.Reports.Diff;
 using WeightWatcher.Reports.Esd;
 
-namespace WeightWatcher.Report.Tests;
+namespace WeightWatcher.Reports.Tests;
 
 /// <summary>The stored-spectra format and <c>ww diff</c>'s comparison.</summary>
 public sealed class SpectraAndDiffTests

@@ -3,10 +3,9 @@ using WeightWatcher.Core.Analysis;
 using WeightWatcher.Core.Formats;
 using WeightWatcher.Core.Spectral;
 using WeightWatcher.Core.Synthetic;
-using WeightWatcher.Core.Tests.Support;
 using WeightWatcher.Reports.Html;
 
-namespace WeightWatcher.Report.Tests;
+namespace WeightWatcher.Reports.Tests;
 
 /// <summary>The site builder on a real analysis (<c>ww analyze --report</c>'s path): self-contained, every local link and image present.</summary>
 public sealed class ReportSiteTests

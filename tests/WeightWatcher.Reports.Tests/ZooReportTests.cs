@@ -5,11 +5,10 @@ using Parquet;
 using WeightWatcher.Core.Analysis;
 using WeightWatcher.Core.Metrics;
 using WeightWatcher.Core.Regression;
-using WeightWatcher.Core.Tests.Support;
 using WeightWatcher.Reports;
 using WeightWatcher.Reports.Zoo;
 
-namespace WeightWatcher.Core.Tests.Reports;
+namespace WeightWatcher.Reports.Tests;
 
 public sealed class ZooReportTests
 {

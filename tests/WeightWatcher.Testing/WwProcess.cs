@@ -1,12 +1,11 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 
-namespace WeightWatcher.Tests.Shared;
+namespace WeightWatcher.Testing;
 
 /// <summary>
-/// A real <c>ww</c> process (the built CLI, run with <c>dotnet ww.dll</c>), shared by the test projects
-/// that reference the CLI (linked, not copied): started with its own
+/// A real <c>ww</c> process (the built CLI, run with <c>dotnet ww.dll</c>) for the test projects
+/// that reference the CLI (its ww.dll lands in their output): started with its own
 /// arguments and environment, its output captured, killed with SIGKILL when a test wants a node to die.
 /// </summary>
 public sealed class WwProcess : IDisposable

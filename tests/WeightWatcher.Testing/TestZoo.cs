@@ -1,7 +1,7 @@
 using WeightWatcher.Core.Formats;
 using WeightWatcher.Core.Synthetic;
 
-namespace WeightWatcher.Cluster.Tests.Support;
+namespace WeightWatcher.Testing;
 
 /// <summary>
 /// A small zoo generated on disk for job tests: a three-member "mlp" series with catalog accuracies,

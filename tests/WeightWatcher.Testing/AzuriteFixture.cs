@@ -4,14 +4,13 @@ using System.Net.Sockets;
 using System.Text;
 using Azure.Storage.Blobs;
 
-namespace WeightWatcher.Storage.Tests.Support;
+namespace WeightWatcher.Testing;
 
 /// <summary>
 /// One Azurite blob emulator for a test assembly, on a free loopback port with its data in a temporary folder.
-/// Self-contained (xunit.v3 and Azure.Storage.Blobs only) so other test projects can link this file.
 /// Tests call <see cref="CreateContainerClient"/>, which skips them, saying how to install Azurite, when it is
-/// not installed (fails them under CI=true, where .ci/run installs it), and fails them with Azurite's output when
-/// it is installed but did not start. Plain HTTP
+/// not installed (fails them under CI=true, where .ci/run installs it: <see cref="Prerequisite"/>), and fails them
+/// with Azurite's output when it is installed but did not start. Plain HTTP
 /// with shared keys; a subclass can add arguments (HTTPS, OAuth) and client options.
 /// </summary>
 public class AzuriteFixture : IAsyncLifetime
@@ -30,7 +29,7 @@ public class AzuriteFixture : IAsyncLifetime
     private readonly StringBuilder _output = new();
     private Process? _process;
     private string? _dataFolder;
-    private string? _skipReason;
+    private string? _missing;
     private string? _startFailure;
 
     /// <summary>Loopback port the emulator listens on (0 until started).</summary>
@@ -65,9 +64,9 @@ public class AzuriteFixture : IAsyncLifetime
     /// <summary>Skips the calling test when Azurite is not installed; fails it when Azurite did not start.</summary>
     public void EnsureRunning()
     {
-        if (_skipReason is not null)
+        if (_missing is not null)
         {
-            Assert.Skip(_skipReason);
+            Prerequisite.Missing(_missing);
         }
         if (_startFailure is not null)
         {
@@ -81,19 +80,11 @@ public class AzuriteFixture : IAsyncLifetime
         Executable = FindExecutable();
         if (Executable is null)
         {
-            string missing = $"Azurite is not installed: run `{InstallCommand}` in the repository root, or set WW_AZURITE to an azurite-blob executable";
-            // Under CI, .ci/run has installed it: missing is a broken setup, not a reason to skip.
-            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            {
-                _startFailure = missing;
-            }
-            else
-            {
-                _skipReason = missing;
-            }
+            // Reported when a test asks for the emulator: a skip, or a failure under CI=true.
+            _missing = $"Azurite is not installed: run `{InstallCommand}` in the repository root, or set WW_AZURITE to an azurite-blob executable";
             return;
         }
-        Port = FreePort();
+        Port = FreePorts.Next();
         _dataFolder = Directory.CreateTempSubdirectory("ww-azurite-").FullName;
         var start = new ProcessStartInfo(Executable)
         {
@@ -199,20 +190,6 @@ public class AzuriteFixture : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
-    }
-
     /// <summary>WW_AZURITE, else the repository's own install under .tools, else azurite-blob on PATH.</summary>
     private static string? FindExecutable()
     {
@@ -222,30 +199,15 @@ public class AzuriteFixture : IAsyncLifetime
             // Used even when missing, so a wrong setting fails the tests instead of silently skipping them.
             return Path.GetFullPath(configured);
         }
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        if (Repository.FindRoot(AppContext.BaseDirectory) is { } root)
         {
-            if (File.Exists(Path.Combine(folder.FullName, "WeightWatcher.Cluster.sln")))
+            var local = Path.Combine(root, ".tools", "node_modules", ".bin", "azurite-blob");
+            if (File.Exists(local))
             {
-                var local = Path.Combine(folder.FullName, ".tools", "node_modules", ".bin", "azurite-blob");
-                if (File.Exists(local))
-                {
-                    return local;
-                }
-                break;
+                return local;
             }
         }
         var names = OperatingSystem.IsWindows() ? new[] { "azurite-blob.cmd", "azurite-blob.exe" } : new[] { "azurite-blob" };
-        foreach (var entry in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            foreach (var name in names)
-            {
-                var candidate = Path.Combine(entry, name);
-                if (File.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-        }
-        return null;
+        return names.Select(Prerequisite.OnPath).FirstOrDefault(found => found is not null);
     }
 }

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using WeightWatcher.Reports.History;
 
-namespace WeightWatcher.Report.Tests;
+namespace WeightWatcher.Reports.Tests;
 
 /// <summary>Alert rules, change reports, the history table and the Prometheus text.</summary>
 public sealed class HistoryTests

@@ -1,6 +1,6 @@
 using PuppeteerSharp;
 
-namespace WeightWatcher.Report.Tests.Support;
+namespace WeightWatcher.Reports.Tests.Support;
 
 /// <summary>
 /// Debian's Chromium driven by PuppeteerSharp (which never downloads a browser here): headless, no
@@ -23,7 +23,7 @@ public sealed class HeadlessChromium : IAsyncDisposable
 
     public static async Task<HeadlessChromium> LaunchAsync()
     {
-        string executable = Prerequisites.RequireChromium();
+        string executable = Prerequisite.RequireChromium();
         string profile = Path.Combine(Path.GetTempPath(), "ww-chromium-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(profile);
         var browser = await Puppeteer.LaunchAsync(new LaunchOptions
