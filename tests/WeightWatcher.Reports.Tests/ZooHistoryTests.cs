@@ -9,7 +9,7 @@ namespace WeightWatcher.Reports.Tests;
 /// change section names exactly that model, an alert rule fires on it (exit 5 with --fail-on-alert), the
 /// third finds nothing changed, and --keep-runs keeps the newest runs only.
 /// </summary>
-public sealed class ZooHistorySpec
+public sealed class ZooHistoryTests
 {
     private static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(4);
 

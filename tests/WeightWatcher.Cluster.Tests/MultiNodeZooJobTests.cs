@@ -9,7 +9,7 @@ namespace WeightWatcher.Cluster.Tests;
 /// a temp folder). A member is killed with SIGKILL mid-run; the job must still finish with every layer
 /// exactly once and the same numbers as a one-process run.
 /// </summary>
-public sealed class MultiNodeZooJobSpec
+public sealed class MultiNodeZooJobTests
 {
     private static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(6);
 

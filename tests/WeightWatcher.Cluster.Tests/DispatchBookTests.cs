@@ -3,7 +3,7 @@ using WeightWatcher.Cluster.Coordination;
 namespace WeightWatcher.Cluster.Tests;
 
 /// <summary>The coordinator's task bookkeeping: bounded in flight, deadlines, first-wins completion, free re-sends after a member leaves; immutable.</summary>
-public sealed class DispatchBookSpec
+public sealed class DispatchBookTests
 {
     private static readonly DateTime T0 = new(2026, 11, 29, 2, 0, 0, DateTimeKind.Utc);
 

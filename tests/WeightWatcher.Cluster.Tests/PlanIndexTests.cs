@@ -9,7 +9,7 @@ namespace WeightWatcher.Cluster.Tests;
 /// The plan index: layers of models planned before, by root, content hash, options and the core's build,
 /// in a real folder store. Only a cache: whatever does not match, or cannot be read, is planned again.
 /// </summary>
-public sealed class PlanIndexSpec
+public sealed class PlanIndexTests
 {
     private const string IndexPath = "results/state/plans.json";
 

@@ -7,7 +7,7 @@ namespace WeightWatcher.Deploy.Tests;
 /// realistic value sets, every rendered object valid against Kubernetes' schemas, and deploy/k8s identical to
 /// what deploy/scripts/render-manifests.sh renders.
 /// </summary>
-public sealed class HelmRenderSpec
+public sealed class HelmRenderTests
 {
     /// <summary>Value sets an operator would use (name, values.yaml text).</summary>
     public static TheoryData<string, string> ValueSets => new()

@@ -6,7 +6,7 @@ namespace WeightWatcher.Deploy.Tests;
 /// Bad values fail at render time (values.schema.json, or the chart's cross-value checks) with a message
 /// that names the value, before anything reaches a cluster.
 /// </summary>
-public sealed class ValuesSchemaSpec
+public sealed class ValuesSchemaTests
 {
     /// <summary>A bad value (as --set) and what helm's message must name.</summary>
     public static TheoryData<string, string> BrokenValues => new()

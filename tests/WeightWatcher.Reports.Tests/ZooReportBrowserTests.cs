@@ -9,7 +9,7 @@ namespace WeightWatcher.Reports.Tests;
 /// requests outside the site, every image and link resolves, the model table sorts, and a full-page
 /// screenshot of each page kind is kept under artifacts/test-results/screenshots/.
 /// </summary>
-public sealed class ZooReportBrowserSpec
+public sealed class ZooReportBrowserTests
 {
     private static readonly string[] Series = ["resnet20", "resnet32", "resnet44", "resnet56"];
 

@@ -7,7 +7,7 @@ namespace WeightWatcher.Deploy.Tests;
 /// Where and when the chart's pods run: workers spread over nodes, the disruption budget held to the
 /// split-brain majority, readiness that means "joined", and the nightly CronJob's own settings.
 /// </summary>
-public sealed class ChartSchedulingSpec
+public sealed class ChartSchedulingTests
 {
     [Fact]
     public void WorkersPreferDifferentNodesAndSpreadEvenly()

@@ -10,7 +10,7 @@ namespace WeightWatcher.Cluster.Tests;
 /// identity are on AKS); connection strings and SAS keep working; a wrong token or no identity fails cleanly.
 /// The ww processes trust the test certificate through SSL_CERT_FILE, as a pod trusts its CA bundle.
 /// </summary>
-public sealed class BlobCredentialSpec(AzuriteOAuthFixture azurite) : IClassFixture<AzuriteOAuthFixture>
+public sealed class BlobCredentialTests(AzuriteOAuthFixture azurite) : IClassFixture<AzuriteOAuthFixture>
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(4);
 

@@ -11,7 +11,7 @@ namespace WeightWatcher.Cluster.Tests;
 /// local folder store): bad input is reported and nothing else lost, the layer table equals what
 /// <c>ww analyze</c>'s engine computes for each model, and re-runs are incremental.
 /// </summary>
-public sealed class SingleNodeZooJobSpec
+public sealed class SingleNodeZooJobTests
 {
     private static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(4);
 

@@ -21,14 +21,14 @@ namespace WeightWatcher.Cluster.Tests;
 /// with the real layer task over a generated zoo in a local folder store. The multi-process kill tests
 /// check the same paths end to end; these check each on its own and fast.
 /// </summary>
-public sealed class ZooCoordinatorSpec : Akka.Hosting.TestKit.TestKit
+public sealed class ZooCoordinatorTests : Akka.Hosting.TestKit.TestKit
 {
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(300);
     private readonly TempDir _dir = new();
     private readonly ZooNodeServices _services;
     private readonly int _port = FreePorts.Next();
 
-    public ZooCoordinatorSpec(ITestOutputHelper output)
+    public ZooCoordinatorTests(ITestOutputHelper output)
         : base(ZooClusterOptions.SystemName, output, TimeSpan.FromSeconds(30))
     {
         TestZoo.Write(_dir.Path, withBadInput: false);

@@ -8,7 +8,7 @@ namespace WeightWatcher.Deploy.Tests;
 /// deploy/Dockerfile, read (no container engine here): the stages, the native packages, the projects it
 /// copies before restoring, the entrypoint and the user.
 /// </summary>
-public sealed partial class DockerfileSpec
+public sealed partial class DockerfileTests
 {
     private static string Text => File.ReadAllText(Path.Combine(RepoPaths.Deploy, "Dockerfile"));
 

@@ -7,7 +7,7 @@ namespace WeightWatcher.Cluster.Tests;
 /// materialised (here under a temporary XDG cache folder), analyzed on a one-process cluster, and the
 /// second run finds everything in its cache.
 /// </summary>
-public sealed class DemoZooSpec
+public sealed class DemoZooTests
 {
     [Fact]
     public void Zoo_run_without_arguments_analyzes_the_demo_zoo_then_reuses_every_result()

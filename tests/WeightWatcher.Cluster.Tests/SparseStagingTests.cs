@@ -3,7 +3,6 @@ using WeightWatcher.Cluster.Tests.Support;
 using WeightWatcher.Cluster.Workers;
 using WeightWatcher.Core.Formats;
 using WeightWatcher.Storage;
-using WeightWatcher.Storage.Tests.Support;
 
 namespace WeightWatcher.Cluster.Tests;
 
@@ -11,11 +10,11 @@ namespace WeightWatcher.Cluster.Tests;
 /// Blob safetensors models are read by range: planning fetches only the headers, a layer task only its
 /// tensor's bytes on top, and the reader sees exactly the bytes of the blob (Azurite, real SDK).
 /// </summary>
-public sealed class SparseStagingSpec : IClassFixture<AzuriteFixture>
+public sealed class SparseStagingTests : IClassFixture<AzuriteFixture>
 {
     private readonly AzuriteFixture _azurite;
 
-    public SparseStagingSpec(AzuriteFixture azurite)
+    public SparseStagingTests(AzuriteFixture azurite)
     {
         _azurite = azurite;
     }

@@ -11,7 +11,7 @@ namespace WeightWatcher.Deploy.Tests;
 /// layers.csv as a one-process run of the same image.
 /// </summary>
 [Collection(ContainerImageCollection.Name)]
-public sealed class ContainerClusterSpec(ContainerImage image)
+public sealed class ContainerClusterTests(ContainerImage image)
 {
     private static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(8);
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromMinutes(2);

@@ -11,7 +11,7 @@ namespace WeightWatcher.Cluster.Tests;
 /// workers up to the next state and the effects, for every path the cluster tests reach only by killing
 /// processes (resume, departed members, duplicate and late replies, timeouts, waiting for workers).
 /// </summary>
-public sealed class JobRunSpec
+public sealed class JobRunTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 12, 7, 2, 0, 0, TimeSpan.Zero);
     private static readonly ZooCoordinatorSettings Defaults = new(MaxInFlight: 2, TaskTimeout: TimeSpan.FromSeconds(60), MaxAttempts: 3, RegionSettle: TimeSpan.FromSeconds(5));

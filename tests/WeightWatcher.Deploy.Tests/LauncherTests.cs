@@ -8,7 +8,7 @@ namespace WeightWatcher.Deploy.Tests;
 /// <c>./ww</c>, the README's first command: executable, valid bash, named by the README, and installing
 /// the same native prerequisites as the container build (read, not run: a run publishes for minutes).
 /// </summary>
-public sealed partial class LauncherSpec
+public sealed partial class LauncherTests
 {
     private static string Launcher => Path.Combine(RepoPaths.Root, "ww");
 

@@ -10,7 +10,7 @@ namespace WeightWatcher.Deploy.Tests;
 /// priority classes, the helm test hook, plain manifests that do not claim Helm, .helmignore, Chart.yaml
 /// metadata and a README that lists every value.
 /// </summary>
-public sealed class ChartPackagingSpec
+public sealed class ChartPackagingTests
 {
     [Theory]
     [InlineData("", "", "", "weightwatcher-cluster:0.1.0")]

@@ -4,7 +4,7 @@ using WeightWatcher.Deploy.Tests.Support;
 namespace WeightWatcher.Deploy.Tests;
 
 /// <summary>deploy/scripts: executable, valid bash, and passing only flags ww defines.</summary>
-public sealed partial class ScriptsSpec
+public sealed partial class ScriptsTests
 {
     public static TheoryData<string> Scripts => new("start-azurite.sh", "local-cluster.sh", "render-manifests.sh", "make-base-images.sh");
 
@@ -79,7 +79,7 @@ public sealed partial class ScriptsSpec
     public void StartAzuriteStartsTheEmulatorAndStopsIt()
     {
         string azurite = Path.Combine(RepoPaths.Root, ".tools", "node_modules", ".bin", "azurite-blob");
-        Assert.SkipUnless(File.Exists(azurite), $"Azurite is not installed at {azurite} (bash .ci/npm-tools/install)");
+        Prerequisite.RequirePath(azurite, "Azurite (bash .ci/npm-tools/install)");
         string state = Directory.CreateTempSubdirectory("ww-deploy-azurite-").FullName;
         string script = Path.Combine(RepoPaths.Scripts, "start-azurite.sh");
         var env = new Dictionary<string, string> { ["AZURITE_PORT"] = BackgroundProcess.FreePort().ToString(), ["WW_LOCAL_STATE"] = state };

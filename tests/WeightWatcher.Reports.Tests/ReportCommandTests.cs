@@ -5,7 +5,7 @@ using WeightWatcher.Reports.Tests.Support;
 namespace WeightWatcher.Reports.Tests;
 
 /// <summary>The figure, report and diff commands as a user runs them (real <c>ww</c> processes).</summary>
-public sealed class CommandSpec
+public sealed class ReportCommandTests
 {
     [Fact]
     public void Analyze_plot_writes_every_view_of_every_layer_and_the_flow_in_both_formats()

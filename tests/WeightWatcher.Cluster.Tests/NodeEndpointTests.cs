@@ -10,7 +10,7 @@ namespace WeightWatcher.Cluster.Tests;
 /// <c>/ready</c> only once the member has joined (Up, its shard region registered), and <c>/metrics</c>
 /// counts the layers each node analyzed, in Prometheus' text format.
 /// </summary>
-public sealed class NodeEndpointSpec
+public sealed class NodeEndpointTests
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
 

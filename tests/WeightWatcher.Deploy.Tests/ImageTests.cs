@@ -7,7 +7,7 @@ namespace WeightWatcher.Deploy.Tests;
 /// run). It runs as Kubernetes runs it: non-root, read-only root filesystem with /tmp as the only scratch.
 /// </summary>
 [Collection(ContainerImageCollection.Name)]
-public sealed class ImageSpec(ContainerImage image)
+public sealed class ImageTests(ContainerImage image)
 {
     private static readonly string[] ReadOnlyRoot = ["--read-only", "--tmpfs", "/tmp"];
 

@@ -8,7 +8,7 @@ namespace WeightWatcher.Deploy.Tests;
 /// deploy/k8s, the chart rendered with its defaults: well-formed objects of the expected kinds, a cluster
 /// whose members find each other, and containers that pass only what <c>ww</c> really accepts.
 /// </summary>
-public sealed partial class ManifestsSpec
+public sealed partial class ManifestsTests
 {
     private const string ClusterDomain = "cluster.local";
 

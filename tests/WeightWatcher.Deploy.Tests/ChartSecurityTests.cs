@@ -7,7 +7,7 @@ namespace WeightWatcher.Deploy.Tests;
 /// Security settings of every pod the chart renders (workers, zoo job, helm test pod): safe defaults, each
 /// from values; the service account and Azure workload identity.
 /// </summary>
-public sealed class ChartSecuritySpec
+public sealed class ChartSecurityTests
 {
     [Fact]
     public void EveryPodRunsNonRootWithTheRuntimeDefaultSeccompProfileAndNoToken()

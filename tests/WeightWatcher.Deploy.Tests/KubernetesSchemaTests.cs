@@ -8,7 +8,7 @@ namespace WeightWatcher.Deploy.Tests;
 /// unknown fields and wrong types; kubernetes-models catches bad enums, bad quantities, missing required
 /// fields and wrong types. Together (what the chart tests run) they catch all of them.
 /// </summary>
-public sealed class KubernetesSchemaSpec
+public sealed class KubernetesSchemaTests
 {
     public static TheoryData<string, string, string, string> BrokenCases => new()
     {

@@ -9,7 +9,7 @@ using WeightWatcher.Storage;
 namespace WeightWatcher.Cluster.Tests;
 
 /// <summary>The wire protocol: every message through the one bound serializer, cells without losing type or digit, routing.</summary>
-public sealed class ProtocolSpec(ITestOutputHelper output) : Akka.Hosting.TestKit.TestKit("protocol-spec", output)
+public sealed class ProtocolTests(ITestOutputHelper output) : Akka.Hosting.TestKit.TestKit("protocol-spec", output)
 {
     /// <summary>The production binding (the one the cluster's hosting extensions add), on a local system.</summary>
     protected override void ConfigureAkka(Akka.Hosting.AkkaConfigurationBuilder builder, IServiceProvider provider) =>

@@ -6,7 +6,7 @@ using YamlDotNet.RepresentationModel;
 namespace WeightWatcher.Deploy.Tests;
 
 /// <summary>The Helm chart: metadata, documented defaults, and values and templates that refer to each other.</summary>
-public sealed class ChartSpec
+public sealed class ChartTests
 {
     [Fact]
     public void ChartYamlNamesTheChartAndItsVersions()
