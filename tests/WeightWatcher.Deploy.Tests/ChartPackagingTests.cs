@@ -30,7 +30,7 @@ public sealed class ChartPackagingTests
     }
 
     [Fact]
-    public void PodLabelsAnnotationsExtraEnvVolumesAndPriorityReachEveryPod()
+    public void Pod_labels_annotations_extra_env_volumes_and_priority_reach_every_pod()
     {
         var rendered = Helm.Template("""
             podAnnotations: {example.com/owner: ml-platform}
@@ -61,7 +61,7 @@ public sealed class ChartPackagingTests
     }
 
     [Fact]
-    public void HelmTestRunsInfoCheckInTheReleaseImage()
+    public void Helm_test_runs_info_check_in_the_release_image()
     {
         var rendered = Helm.Template(null, "image.tag=9.9.9");
         var pod = rendered.Single("Pod").Node;
@@ -75,7 +75,7 @@ public sealed class ChartPackagingTests
     }
 
     [Fact]
-    public void InstallNotesNameTheSeedsTheSecretAndHowToRunAJob()
+    public void Install_notes_name_the_seeds_the_secret_and_how_to_run_a_job()
     {
         // helm install --dry-run=client renders NOTES.txt without a cluster.
         var install = Helm.Run("install", "weightwatcher", RepoPaths.Chart, "--namespace", "ww", "--dry-run=client");
@@ -95,7 +95,7 @@ public sealed class ChartPackagingTests
     }
 
     [Fact]
-    public void PlainManifestsDoNotClaimToBeManagedByHelm()
+    public void Plain_manifests_do_not_claim_to_be_managed_by_helm()
     {
         var helm = Helm.Template();
         Assert.All(helm.Objects, o => Assert.Equal("Helm", o.Node.KeyScalar("metadata.labels", "app.kubernetes.io/managed-by")));
@@ -111,7 +111,7 @@ public sealed class ChartPackagingTests
     }
 
     [Fact]
-    public void ChartYamlCarriesItsMetadata()
+    public void Chart_yaml_carries_its_metadata()
     {
         var chart = Chart.Metadata;
         Assert.NotEmpty(chart.Scalar("description"));
@@ -123,7 +123,7 @@ public sealed class ChartPackagingTests
     }
 
     [Fact]
-    public void ThePackagedChartHoldsTheSchemaAndReadmeAndNothingHelmignored()
+    public void The_packaged_chart_holds_the_schema_and_readme_and_nothing_helmignored()
     {
         string output = Directory.CreateTempSubdirectory("ww-package-").FullName;
         try
@@ -157,7 +157,7 @@ public sealed class ChartPackagingTests
     }
 
     [Fact]
-    public void TheChartReadmeListsEveryValueAndNoOther()
+    public void The_chart_readme_lists_every_value_and_no_other()
     {
         string readme = File.ReadAllText(Path.Combine(RepoPaths.Chart, "README.md"));
         var values = Yaml.LeafPaths(Chart.Values).ToHashSet(StringComparer.Ordinal);

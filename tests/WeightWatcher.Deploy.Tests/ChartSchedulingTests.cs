@@ -10,7 +10,7 @@ namespace WeightWatcher.Deploy.Tests;
 public sealed class ChartSchedulingTests
 {
     [Fact]
-    public void WorkersPreferDifferentNodesAndSpreadEvenly()
+    public void Workers_prefer_different_nodes_and_spread_evenly()
     {
         var sts = Helm.Template().Single("StatefulSet").Node;
         var podLabels = Labels(sts.At("spec.template.metadata.labels"));
@@ -26,7 +26,7 @@ public sealed class ChartSchedulingTests
     }
 
     [Fact]
-    public void SpreadingIsConfigurable()
+    public void Spreading_is_configurable()
     {
         var required = Helm.Template(null, "workers.spread.podAntiAffinity=required", "workers.spread.topologyKey=topology.kubernetes.io/zone", "workers.spread.whenUnsatisfiable=DoNotSchedule").Single("StatefulSet").Node;
         Assert.Equal("topology.kubernetes.io/zone", ((YamlMappingNode)required.Sequence("spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution").Children.Single()).Scalar("topologyKey"));
@@ -50,7 +50,7 @@ public sealed class ChartSchedulingTests
     [InlineData(4, 2, false)]
     [InlineData(3, 2, false)]
     [InlineData(10, 5, false)]
-    public void TheDisruptionBudgetNeverAllowsLosingTheMajority(int replicas, int maxUnavailable, bool renders)
+    public void The_disruption_budget_never_allows_losing_the_majority(int replicas, int maxUnavailable, bool renders)
     {
         var result = Helm.TryTemplate(null, $"workers.replicas={replicas}", $"workers.podDisruptionBudget.maxUnavailable={maxUnavailable}");
         Assert.Equal(renders, result.ExitCode == 0);
@@ -67,7 +67,7 @@ public sealed class ChartSchedulingTests
     }
 
     [Fact]
-    public void TheDisruptionBudgetCanBeSwitchedOff()
+    public void The_disruption_budget_can_be_switched_off()
     {
         Assert.Single(Helm.Template().All("PodDisruptionBudget"));
         Assert.Empty(Helm.Template(null, "workers.podDisruptionBudget.enabled=false").All("PodDisruptionBudget"));
@@ -76,7 +76,7 @@ public sealed class ChartSchedulingTests
     }
 
     [Fact]
-    public void ReadinessMeansJoinedAndARollingUpdateWaitsForIt()
+    public void Readiness_means_joined_and_a_rolling_update_waits_for_it()
     {
         var rendered = Helm.Template(null, "workers.httpPort=9090", "workers.minReadySeconds=20");
         var sts = rendered.Single("StatefulSet").Node;
@@ -95,7 +95,7 @@ public sealed class ChartSchedulingTests
     }
 
     [Fact]
-    public void TheCronJobHasItsOwnScheduleTimeZoneHistoryAndPlacement()
+    public void The_cron_job_has_its_own_schedule_time_zone_history_and_placement()
     {
         var rendered = Helm.Template("""
             job:
@@ -132,7 +132,7 @@ public sealed class ChartSchedulingTests
     }
 
     [Fact]
-    public void TheTimeZoneDefaultsToUtcAndCanBeLeftToTheController()
+    public void The_time_zone_defaults_to_utc_and_can_be_left_to_the_controller()
     {
         Assert.Equal("Etc/UTC", Helm.Template().Single("CronJob").Node.Scalar("spec.timeZone"));
         Assert.Null(Helm.Template(null, "job.timeZone=").Single("CronJob").Node.Find("spec.timeZone"));

@@ -10,7 +10,7 @@ namespace WeightWatcher.Deploy.Tests;
 public sealed class ChartSecurityTests
 {
     [Fact]
-    public void EveryPodRunsNonRootWithTheRuntimeDefaultSeccompProfileAndNoToken()
+    public void Every_pod_runs_non_root_with_the_runtime_default_seccomp_profile_and_no_token()
     {
         var rendered = Helm.Template();
         var pods = rendered.Pods.ToList();
@@ -26,7 +26,7 @@ public sealed class ChartSecurityTests
     }
 
     [Fact]
-    public void EveryContainerDropsAllCapabilitiesAndWritesOnlyToItsVolumes()
+    public void Every_container_drops_all_capabilities_and_writes_only_to_its_volumes()
     {
         var rendered = Helm.Template();
         foreach (var (owner, spec, _) in rendered.Pods)
@@ -50,7 +50,7 @@ public sealed class ChartSecurityTests
     }
 
     [Fact]
-    public void SecurityContextsComeFromValues()
+    public void Security_contexts_come_from_values()
     {
         var rendered = Helm.Template("""
             podSecurityContext:
@@ -73,7 +73,7 @@ public sealed class ChartSecurityTests
     }
 
     [Fact]
-    public void AServiceAccountIsCreatedOnlyWhenAskedFor()
+    public void A_service_account_is_created_only_when_asked_for()
     {
         Assert.Empty(Helm.Template().All("ServiceAccount"));
         var created = Helm.Template(null, "serviceAccount.create=true", "serviceAccount.annotations.example\\.com/owner=ml");
@@ -89,7 +89,7 @@ public sealed class ChartSecurityTests
     }
 
     [Fact]
-    public void WorkloadIdentityAnnotatesTheAccountInsteadOfMountingAConnectionString()
+    public void Workload_identity_annotates_the_account_instead_of_mounting_a_connection_string()
     {
         var rendered = Helm.Template(null, "serviceAccount.create=true", "azureWorkloadIdentity.enabled=true",
             "azureWorkloadIdentity.clientId=00000000-1111-2222-3333-444444444444", "azureWorkloadIdentity.tenantId=99999999-1111-2222-3333-444444444444",
@@ -109,7 +109,7 @@ public sealed class ChartSecurityTests
     }
 
     [Fact]
-    public void ByDefaultTheConnectionStringComesFromTheSecret()
+    public void By_default_the_connection_string_comes_from_the_secret()
     {
         var rendered = Helm.Template(null, "store.connectionSecret.name=zoo-storage", "store.connectionSecret.key=conn");
         foreach (var (_, spec, metadata) in rendered.Pods.Where(p => p.Owner.Kind != "Pod"))

@@ -9,7 +9,7 @@ namespace WeightWatcher.Deploy.Tests;
 public sealed class ChartTests
 {
     [Fact]
-    public void ChartYamlNamesTheChartAndItsVersions()
+    public void Chart_yaml_names_the_chart_and_its_versions()
     {
         var chart = Chart.Metadata;
         Assert.Equal("v2", chart.Scalar("apiVersion"));
@@ -21,7 +21,7 @@ public sealed class ChartTests
     }
 
     [Fact]
-    public void ValuesHaveTheDocumentedDefaults()
+    public void Values_have_the_documented_defaults()
     {
         var v = Chart.Values;
         Assert.Equal("3", v.Scalar("workers.replicas"));
@@ -47,7 +47,7 @@ public sealed class ChartTests
     }
 
     [Fact]
-    public void StagingVolumeHoldsWhatAWorkerStages()
+    public void Staging_volume_holds_what_a_worker_stages()
     {
         // ZooHost gives each member's staging a 20 GiB budget; an emptyDir smaller than that gets the pod evicted.
         long limit = Quantity(Chart.Values.Scalar("workers.staging.sizeLimit"));
@@ -55,7 +55,7 @@ public sealed class ChartTests
     }
 
     [Fact]
-    public void DisruptionBudgetKeepsTheSplitBrainMajority()
+    public void Disruption_budget_keeps_the_split_brain_majority()
     {
         var v = Chart.Values;
         int replicas = int.Parse(v.Scalar("workers.replicas"), CultureInfo.InvariantCulture);
@@ -64,7 +64,7 @@ public sealed class ChartTests
     }
 
     [Fact]
-    public void ShutdownGraceOutlastsTheHandOver()
+    public void Shutdown_grace_outlasts_the_hand_over()
     {
         // ww gives coordinated shutdown 20 s (ZooHost.DisposeAsync); the kubelet must not SIGKILL before.
         int grace = int.Parse(Chart.Values.Scalar("workers.terminationGracePeriodSeconds"), CultureInfo.InvariantCulture);
@@ -72,7 +72,7 @@ public sealed class ChartTests
     }
 
     [Fact]
-    public void EveryValuesPathTheTemplatesReferenceExists()
+    public void Every_values_path_the_templates_reference_exists()
     {
         var values = Chart.Values;
         var missing = Chart.Templates
@@ -85,7 +85,7 @@ public sealed class ChartTests
     }
 
     [Fact]
-    public void EveryTopLevelValueIsUsedByATemplate()
+    public void Every_top_level_value_is_used_by_a_template()
     {
         var used = Chart.Templates.Values.SelectMany(Chart.ValuesReferences).Select(p => p.Split('.')[0]).ToHashSet();
         var unused = Chart.Values.Children.Keys.Select(k => ((YamlScalarNode)k).Value!).Where(k => !used.Contains(k)).ToList();
@@ -93,7 +93,7 @@ public sealed class ChartTests
     }
 
     [Fact]
-    public void EveryValueIsUsedByATemplate()
+    public void Every_value_is_used_by_a_template()
     {
         // A leaf is used when a template names it or one of its parents (e.g. toYaml .Values.workers.resources).
         var references = Chart.Templates.Values.SelectMany(Chart.ValuesReferences).ToHashSet();

@@ -18,7 +18,7 @@ public sealed class ContainerClusterTests(ContainerImage image)
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
 
     [Fact]
-    public void AWorkerContainerKilledMidRunChangesNoResult()
+    public void A_worker_container_killed_mid_run_changes_no_result()
     {
         _ = image.Image;
         using var zoo = new HostFolder("ww-container-zoo-");

@@ -21,7 +21,7 @@ public sealed partial class DockerfileTests
             .ToList();
 
     [Fact]
-    public void BuildsOnTheSdkAndRunsOnTheRuntimeImagePinnedByDigest()
+    public void Builds_on_the_sdk_and_runs_on_the_runtime_image_pinned_by_digest()
     {
         var from = Instructions.Where(i => i.StartsWith("FROM ", StringComparison.Ordinal)).ToList();
         Assert.Equal(["FROM ${SDK_IMAGE} AS build", "FROM ${RUNTIME_IMAGE} AS runtime"], from);
@@ -37,7 +37,7 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
-    public void TheRuntimeImageCarriesTheDemoZooAtThePathsWwRecorded()
+    public void The_runtime_image_carries_the_demo_zoo_at_the_paths_ww_recorded()
     {
         // DemoZoo reads the NuGet-shipped models at $(NuGetPackageRoot)/...; the build restores into /nuget,
         // gathers exactly those files (msbuild -getItem) and the runtime stage copies them to the same paths.
@@ -52,7 +52,7 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
-    public void InstallsOpenBlasAndLapackeForBuildAndRuntime()
+    public void Installs_open_blas_and_lapacke_for_build_and_runtime()
     {
         var stages = Stages();
         string build = string.Join("\n", stages[0].Where(i => i.StartsWith("RUN ", StringComparison.Ordinal)));
@@ -69,7 +69,7 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
-    public void CopiesEveryProjectTheCliNeedsBeforeRestoring()
+    public void Copies_every_project_the_cli_needs_before_restoring()
     {
         var instructions = Stages()[0];
         int restore = instructions.FindIndex(i => i.StartsWith("RUN dotnet restore", StringComparison.Ordinal));
@@ -95,7 +95,7 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
-    public void RunsWwAsANonRootUser()
+    public void Runs_ww_as_a_non_root_user()
     {
         var runtime = Stages()[1];
         Assert.Contains("ENTRYPOINT [\"dotnet\", \"/app/ww.dll\"]", runtime);
@@ -113,7 +113,7 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
-    public void TheBuildContextIgnoresBuildOutput()
+    public void The_build_context_ignores_build_output()
     {
         string ignore = File.ReadAllText(Path.Combine(RepoPaths.Deploy, "Dockerfile.dockerignore"));
         foreach (var entry in new[] { "**/bin/", "**/obj/", "artifacts/", ".tools/" })

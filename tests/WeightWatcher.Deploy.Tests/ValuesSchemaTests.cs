@@ -55,7 +55,7 @@ public sealed class ValuesSchemaTests
 
     [Theory]
     [MemberData(nameof(BrokenValues))]
-    public void ABadValueFailsAtRenderTimeNamingIt(string set, string named)
+    public void A_bad_value_fails_at_render_time_naming_it(string set, string named)
     {
         var result = Helm.TryTemplate(null, set);
         Assert.True(result.ExitCode != 0, $"--set {set} rendered without complaint");
@@ -65,7 +65,7 @@ public sealed class ValuesSchemaTests
     }
 
     [Fact]
-    public void WorkloadIdentityRendersWhenItsValuesAgree()
+    public void Workload_identity_renders_when_its_values_agree()
     {
         // The same values as the failing cases above, completed: the checks reject only what is wrong.
         var rendered = Helm.Template(null, "serviceAccount.create=true", "azureWorkloadIdentity.enabled=true",
@@ -74,7 +74,7 @@ public sealed class ValuesSchemaTests
     }
 
     [Fact]
-    public void TwoReplicasRenderWithTheBudgetOff()
+    public void Two_replicas_render_with_the_budget_off()
     {
         var rendered = Helm.Template(null, "workers.replicas=2", "workers.podDisruptionBudget.enabled=false");
         Assert.Empty(rendered.All("PodDisruptionBudget"));
@@ -82,7 +82,7 @@ public sealed class ValuesSchemaTests
     }
 
     [Fact]
-    public void TheSchemaRejectsUnknownKeysEverywhere()
+    public void The_schema_rejects_unknown_keys_everywhere()
     {
         // A misspelled key anywhere is an error only if every object of the schema closes its properties.
         // Volumes and mounts are Kubernetes objects passed through as they are: the rendered-object schema
