@@ -82,12 +82,8 @@ public static class RealFiles
     /// <summary>Runs Drivers/unpack_nsfwjs.js once per test process on .tools/node_modules/nsfwjs.</summary>
     private static (string?, string?) UnpackNsfwjs()
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "WeightWatcher.Cluster.sln")))
-        {
-            root = root.Parent;
-        }
-        string? package = root is null ? null : Path.Combine(root.FullName, ".tools", "node_modules", "nsfwjs");
+        string? root = Repository.FindRoot(AppContext.BaseDirectory);
+        string? package = root is null ? null : Path.Combine(root, ".tools", "node_modules", "nsfwjs");
         if (package is null || !File.Exists(Path.Combine(package, "dist", "models", "mobilenet_v2", "model.min.js")))
         {
             return (null, $"npm package nsfwjs not installed at {package ?? "<repository>/.tools/node_modules/nsfwjs"}");
