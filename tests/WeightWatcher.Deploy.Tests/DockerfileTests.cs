@@ -52,7 +52,7 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
-    public void Installs_open_blas_and_lapacke_for_build_and_runtime()
+    public void Installs_OpenBlas_and_lapacke_for_build_and_runtime()
     {
         var stages = Stages();
         string build = string.Join("\n", stages[0].Where(i => i.StartsWith("RUN ", StringComparison.Ordinal)));

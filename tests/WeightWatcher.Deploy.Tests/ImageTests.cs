@@ -12,7 +12,7 @@ public sealed class ImageTests(ContainerImage image)
     private static readonly string[] ReadOnlyRoot = ["--read-only", "--tmpfs", "/tmp"];
 
     [Fact]
-    public void Info_check_passes_with_native_open_blas_inside()
+    public void Info_check_passes_with_native_OpenBlas_inside()
     {
         TestContext.Current.SendDiagnosticMessage(image.Image.ToString());
         var info = ContainerImage.RunImage(TimeSpan.FromMinutes(3), ReadOnlyRoot, "info", "--check");
