@@ -21,16 +21,24 @@ Task("Clean")
 });
 
 Task("Native")
-    .Description("Installs the Debian prerequisites if missing (root only) and builds libMathNetNumericsOpenBLAS.so.")
+    .Description("Installs the Debian prerequisites that src/WeightWatcher.Native/prerequisites.sh finds missing (root only) and builds libMathNetNumericsOpenBLAS.so.")
     .Does(() =>
 {
-    if (!System.IO.File.Exists("/usr/include/lapacke.h"))
+    // The same check as the MSBuild targets: prints the missing packages, exit 1 when there are any.
+    string MissingPrerequisites()
     {
-        Information("Installing libopenblas-dev and liblapacke-dev ...");
-        var rc = StartProcess("bash", new ProcessSettings { Arguments = "-c \"apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libopenblas-dev liblapacke-dev cmake gcc\"" });
-        if (rc != 0)
+        int rc = StartProcess("bash", new ProcessSettings { Arguments = "src/WeightWatcher.Native/prerequisites.sh", RedirectStandardOutput = true }, out var lines);
+        return rc == 0 ? "" : string.Join(" ", lines).Trim();
+    }
+    var missing = MissingPrerequisites();
+    if (missing != "")
+    {
+        Information($"Installing {missing} ...");
+        StartProcess("bash", new ProcessSettings { Arguments = $"-c \"apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q {missing}\"" });
+        missing = MissingPrerequisites();
+        if (missing != "")
         {
-            Warning("Could not install the native prerequisites (not root?); ww will use the managed provider.");
+            Warning($"Could not install {missing} (not root?); ww will use the managed provider.");
             return;
         }
     }

@@ -63,65 +63,21 @@ WW_EXPORT int get_parallel_type(void)
     return openblas_get_parallel();
 }
 
+/*
+ * Threads OpenBLAS uses for one call. set_max_threads is MathNet's name and the only setter: the analyzer
+ * sets 1 and runs layers concurrently instead. OpenBLAS has one process-wide setting, so the getter below
+ * reads back whatever either MathNet or the analyzer set.
+ */
 WW_EXPORT void set_max_threads(const int num_threads)
 {
     openblas_set_num_threads(num_threads);
 }
 
-WW_EXPORT double d_dot_product(const int n, const double x[], const double y[])
+WW_EXPORT int ww_get_num_threads(void)
 {
-    return cblas_ddot(n, x, 1, y, 1);
+    return openblas_get_num_threads();
 }
 
-WW_EXPORT float s_dot_product(const int n, const float x[], const float y[])
-{
-    return cblas_sdot(n, x, 1, y, 1);
-}
-
-/* c = alpha op(x) op(y) + beta c, with op given by CBLAS transpose codes (111 none, 112 transpose). */
-WW_EXPORT void d_matrix_multiply(const enum CBLAS_TRANSPOSE transA, const enum CBLAS_TRANSPOSE transB,
-                                 const int m, const int n, const int k, const double alpha,
-                                 const double x[], const double y[], const double beta, double c[])
-{
-    const int lda = transA == CblasNoTrans ? m : k;
-    const int ldb = transB == CblasNoTrans ? k : n;
-    cblas_dgemm(CblasColMajor, transA, transB, m, n, k, alpha, x, lda, y, ldb, beta, c, m);
-}
-
-WW_EXPORT void s_matrix_multiply(const enum CBLAS_TRANSPOSE transA, const enum CBLAS_TRANSPOSE transB,
-                                 const int m, const int n, const int k, const float alpha,
-                                 const float x[], const float y[], const float beta, float c[])
-{
-    const int lda = transA == CblasNoTrans ? m : k;
-    const int ldb = transB == CblasNoTrans ? k : n;
-    cblas_sgemm(CblasColMajor, transA, transB, m, n, k, alpha, x, lda, y, ldb, beta, c, m);
-}
-
-/*
- * Singular value decomposition a = u diag(s) v (v is V^T, n x n; u is m x m), via the divide-and-conquer
- * driver. a is destroyed. Without vectors only s is written (u and v are not touched).
- * compute_vectors is a C bool because MathNet marshals it as a one-byte bool ([MarshalAs(U1)]): only the
- * low byte of the register is defined by the calling convention. Leading dimensions are at least 1, as
- * LAPACK requires, so an empty matrix succeeds with nothing to compute.
- */
-WW_EXPORT int d_svd_factor(const bool compute_vectors, const int m, const int n, double a[], double s[], double u[], double v[])
-{
-    const int ldm = m > 1 ? m : 1;
-    const int ldn = n > 1 ? n : 1;
-    if (compute_vectors)
-    {
-        return LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'A', m, n, a, ldm, s, u, ldm, v, ldn);
-    }
-    return LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', m, n, a, ldm, s, NULL, 1, NULL, 1);
-}
-
-WW_EXPORT int s_svd_factor(const bool compute_vectors, const int m, const int n, float a[], float s[], float u[], float v[])
-{
-    const int ldm = m > 1 ? m : 1;
-    const int ldn = n > 1 ? n : 1;
-    if (compute_vectors)
-    {
-        return LAPACKE_sgesdd(LAPACK_COL_MAJOR, 'A', m, n, a, ldm, s, u, ldm, v, ldn);
-    }
-    return LAPACKE_sgesdd(LAPACK_COL_MAJOR, 'N', m, n, a, ldm, s, NULL, 1, NULL, 1);
-}
+/* Both precisions from one body (precisions.h). */
+#define WW_TEMPLATE "provider_impl.h"
+#include "precisions.h"

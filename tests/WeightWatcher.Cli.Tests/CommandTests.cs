@@ -223,8 +223,9 @@ public sealed class CommandTests
     [Fact]
     public void Info_check_compares_the_native_backend_with_the_managed_one()
     {
+        Backends.RequireNative(); // without it ww says "check: skipped": a skip, counted as one
         var r = WwProcess.Run("info", "--check");
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
-        Assert.Matches(@"check: .* vs managed on the embedded reference model: 5 rows, \d+ values, max relative difference .*: OK|check: skipped", r.Stdout);
+        Assert.Matches(@"check: .* vs managed on the embedded reference model: 5 rows, \d+ values, max relative difference .*: OK", r.Stdout);
     }
 }

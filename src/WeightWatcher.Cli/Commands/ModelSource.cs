@@ -28,8 +28,9 @@ internal sealed class ModelSource : IDisposable
         {
             return new ModelSource(ModelOpener.Open(path), null, false);
         }
-        string dir = Path.Combine(Path.GetTempPath(), "ww-embedded-" + Environment.ProcessId);
-        Directory.CreateDirectory(dir);
+        // A fresh, unpredictable folder only this user can enter: a predictable name in a shared /tmp could
+        // be created beforehand by another user, with a model of their choosing inside.
+        string dir = Directory.CreateTempSubdirectory("ww-embedded-").FullName;
         string file = Path.Combine(dir, "reference-model.npz");
         ReferenceModel.WriteNpz(file);
         return new ModelSource(ModelOpener.Open(file), dir, true);

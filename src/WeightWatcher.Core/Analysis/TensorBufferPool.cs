@@ -2,10 +2,8 @@ namespace WeightWatcher.Core.Analysis;
 
 /// <summary>
 /// Reuses the large double arrays that hold one tensor while its layer is analyzed. A fresh array costs
-/// a page fault for every 4 KiB on its first filling (about 13 us each on this project's virtual machines:
-/// reading GPT-2-small's analyzed tensors, 686 MB as doubles, took 2.3 s into fresh arrays and 0.07 s into
-/// reused ones) and churns the large-object heap. An
-/// array serves any tensor that fits in it; callers use its first elements only. Layers are analyzed
+/// a page fault for every 4 KiB on its first filling (slow on virtual machines: see the README's
+/// performance section) and churns the large-object heap. An array serves any tensor that fits in it; callers use its first elements only. Layers are analyzed
 /// largest first, so after the first few the arrays in the pool fit every later tensor, and the pool
 /// holds about one largest tensor per concurrent layer, within a byte budget.
 /// </summary>

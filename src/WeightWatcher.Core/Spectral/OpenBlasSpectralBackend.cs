@@ -9,7 +9,7 @@ namespace WeightWatcher.Core.Spectral;
 /// small xmin values and the 1e-5 fit threshold depend on would be lost), or with an eigenvalue within
 /// 1e-6 relative of that threshold, is recomputed with the divide-and-conquer SVD (<c>gesdd</c>, values only).
 /// </summary>
-public sealed unsafe class OpenBlasSpectralBackend : ISpectralBackend
+public sealed class OpenBlasSpectralBackend : ISpectralBackend
 {
     /// <summary>Default smallest lambda_min / lambda_max for which the Gram route is trusted in double precision (relative error ~ 1e-11 there).</summary>
     public const double DefaultGramConditionLimit = 1e-4;
@@ -102,9 +102,6 @@ public sealed unsafe class OpenBlasSpectralBackend : ISpectralBackend
         return Svd(matrix);
     }
 
-    /// <summary>Singular values by <c>dgesdd</c>/<c>sgesdd</c> only (for tests and benchmarks).</summary>
-    public double[] SingularValuesBySvd(WeightMatrix matrix) => Svd(matrix);
-
     /// <summary>
     /// True when the Gram route would be computed only to be rejected: for an N x M matrix the
     /// Marchenko-Pastur edges give lambda_min / lambda_max ~ ((1 - 1/sqrt(Q)) / (1 + 1/sqrt(Q)))^2 with
@@ -124,15 +121,10 @@ public sealed unsafe class OpenBlasSpectralBackend : ISpectralBackend
     {
         int k = m.MinDim;
         var w = new double[k];
-        int info;
-        fixed (double* a = m.Values)
-        fixed (double* pw = w)
-        {
-            info = Precision == SpectralPrecision.Double
-                ? OpenBlasNative.DGramEigenvalues(m.Rows, m.Cols, a, pw)
-                : OpenBlasNative.SGramEigenvalues(m.Rows, m.Cols, a, pw);
-        }
-        if (info != 0)
+        var status = Precision == SpectralPrecision.Double
+            ? OpenBlasNative.DGramEigenvalues(m.Rows, m.Cols, m.Elements, w)
+            : OpenBlasNative.SGramEigenvalues(m.Rows, m.Cols, m.Elements, w);
+        if (status != NativeStatus.Ok)
         {
             return null;
         }
@@ -164,29 +156,10 @@ public sealed unsafe class OpenBlasSpectralBackend : ISpectralBackend
     private double[] Svd(WeightMatrix m)
     {
         var s = new double[m.MinDim];
-        int info;
-        fixed (double* pa = m.Values)
-        fixed (double* ps = s)
-        {
-            info = Precision == SpectralPrecision.Double
-                ? OpenBlasNative.DSvdValues(m.Rows, m.Cols, pa, ps)
-                : OpenBlasNative.SSvdValues(m.Rows, m.Cols, pa, ps);
-        }
-        ThrowOnError(info, Precision == SpectralPrecision.Double ? "dgesdd" : "sgesdd");
+        var status = Precision == SpectralPrecision.Double
+            ? OpenBlasNative.DSvdValues(m.Rows, m.Cols, m.Elements, s)
+            : OpenBlasNative.SSvdValues(m.Rows, m.Cols, m.Elements, s);
+        status.ThrowIfFailed(Precision == SpectralPrecision.Double ? "dgesdd" : "sgesdd");
         return s;
-    }
-
-    private static void ThrowOnError(int info, string routine)
-    {
-        if (info != 0)
-        {
-            throw new ArithmeticException(info switch
-            {
-                OpenBlasNative.NonFinite => $"{routine}: the matrix holds NaN or infinite values",
-                OpenBlasNative.NoMemory => $"{routine}: no memory for the work copy",
-                > 0 => $"{routine} did not converge ({info} superdiagonals)",
-                _ => $"{routine} rejected argument {-info}",
-            });
-        }
     }
 }

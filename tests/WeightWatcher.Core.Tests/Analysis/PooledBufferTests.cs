@@ -55,17 +55,24 @@ public sealed class PooledBufferTests
         Assert.Equal(ManagedSpectralBackend.Instance.SingularValues(exact), ManagedSpectralBackend.Instance.SingularValues(padded));
         Assert.Throws<ArgumentException>(() => new WeightMatrix(40, 26, exact.Values));
 
-        if (OpenBlasSpectralBackend.IsAvailable)
-        {
-            foreach (var backend in new[] { new OpenBlasSpectralBackend(), new OpenBlasSpectralBackend(useGramRoute: false), new OpenBlasSpectralBackend(SpectralPrecision.Single) })
-            {
-                Assert.Equal(backend.SingularValues(exact), backend.SingularValues(padded));
-            }
-        }
-
         // The random ESD shuffles the matrix's elements only.
         var esd = new EsdCalculator(ManagedSpectralBackend.Instance);
         Assert.Equal(esd.ShuffledEvals([exact], 2, new Random(5)), esd.ShuffledEvals([padded], 2, new Random(5)));
+    }
+
+    [Fact]
+    public void TheNativeBackendsReadOnlyTheFirstRowsTimesColsElements()
+    {
+        Backends.RequireNative();
+        var exact = NativeTestData.Random(40, 25, 11);
+        var longer = new double[exact.Values.Length + 300];
+        exact.Values.CopyTo(longer, 0);
+        Array.Fill(longer, double.NaN, exact.Values.Length, 300);
+        var padded = new WeightMatrix(40, 25, longer);
+        foreach (var backend in new[] { new OpenBlasSpectralBackend(), new OpenBlasSpectralBackend(useGramRoute: false), new OpenBlasSpectralBackend(SpectralPrecision.Single) })
+        {
+            Assert.Equal(backend.SingularValues(exact), backend.SingularValues(padded));
+        }
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class NativeLapackTests
         var u = new double[m * m];
         var vt = new double[n * n];
 
-        Assert.Equal(0, NativeCalls.DSvdFactor(true, m, n, a, s, u, vt));
+        Assert.Equal(0, NativeTestImports.DSvdFactor(true, m, n, a, s, u, vt));
 
         NativeTestData.AssertSorted(s, descending: true, "d_svd_factor values");
         Assert.True(s[^1] >= 0);
@@ -49,12 +49,12 @@ public sealed class NativeLapackTests
         Backends.RequireNative();
         var matrix = NativeTestData.Random(m, n, 200 + m + n);
         var withVectors = new double[Math.Min(m, n)];
-        Assert.Equal(0, NativeCalls.DSvdFactor(true, m, n, (double[])matrix.Values.Clone(), withVectors, new double[m * m], new double[n * n]));
+        Assert.Equal(0, NativeTestImports.DSvdFactor(true, m, n, (double[])matrix.Values.Clone(), withVectors, new double[m * m], new double[n * n]));
 
         var s = new double[Math.Min(m, n)];
         var u = Enumerable.Repeat(-7.0, m * m).ToArray();
         var vt = Enumerable.Repeat(-7.0, n * n).ToArray();
-        Assert.Equal(0, NativeCalls.DSvdFactor(false, m, n, (double[])matrix.Values.Clone(), s, u, vt));
+        Assert.Equal(0, NativeTestImports.DSvdFactor(false, m, n, (double[])matrix.Values.Clone(), s, u, vt));
 
         Assert.True(NativeTestData.NormwiseDifference(s, withVectors) <= 1e-13, $"{m}x{n}: values-only {string.Join(", ", s)} vs {string.Join(", ", withVectors)}");
         Assert.All(u, x => Assert.Equal(-7.0, x));
@@ -72,7 +72,7 @@ public sealed class NativeLapackTests
         var u = new float[m * m];
         var vt = new float[n * n];
 
-        Assert.Equal(0, NativeCalls.SSvdFactor(true, m, n, a, s, u, vt));
+        Assert.Equal(0, NativeTestImports.SSvdFactor(true, m, n, a, s, u, vt));
 
         var sd = NativeTestData.ToDouble(s);
         var ud = NativeTestData.ToDouble(u);
@@ -84,7 +84,7 @@ public sealed class NativeLapackTests
         Assert.True(values <= 1e-5, $"{m}x{n}: single singular values differ from managed by {values:E2}");
 
         var valuesOnly = new float[Math.Min(m, n)];
-        Assert.Equal(0, NativeCalls.SSvdFactor(false, m, n, NativeTestData.ToSingle(matrix.Values), valuesOnly, new float[m * m], new float[n * n]));
+        Assert.Equal(0, NativeTestImports.SSvdFactor(false, m, n, NativeTestData.ToSingle(matrix.Values), valuesOnly, new float[m * m], new float[n * n]));
         Assert.True(NativeTestData.NormwiseDifference(NativeTestData.ToDouble(valuesOnly), sd) <= 1e-6);
     }
 
@@ -98,13 +98,13 @@ public sealed class NativeLapackTests
 
         var original = (double[])matrix.Values.Clone();
         var s = new double[matrix.MinDim];
-        Assert.Equal(0, NativeCalls.DSvdValues(m, n, matrix.Values, s));
+        Assert.Equal(NativeStatus.Ok, OpenBlasNative.DSvdValues(m, n, matrix.Values, s));
         Assert.Equal(original, matrix.Values); // the input is const: the native side works on a copy
         var relative = NativeTestData.RelativeDifferences(s, managed);
         Assert.True(relative.Max() <= 1e-12, $"{m}x{n}: ww_dsvd_values differs from managed by {relative.Max():E2} relative");
 
         var s32 = new double[matrix.MinDim];
-        Assert.Equal(0, NativeCalls.SSvdValues(m, n, matrix.Values, s32));
+        Assert.Equal(NativeStatus.Ok, OpenBlasNative.SSvdValues(m, n, matrix.Values, s32));
         Assert.Equal(original, matrix.Values);
         Assert.All(s32, v => Assert.Equal((float)v, v)); // computed in float32, widened
         double single = NativeTestData.NormwiseDifference(s32, managed);
@@ -127,7 +127,7 @@ public sealed class NativeLapackTests
         var original = (double[])matrix.Values.Clone();
 
         var w = new double[matrix.MinDim];
-        Assert.Equal(0, NativeCalls.DGramEigenvalues(m, n, matrix.Values, w));
+        Assert.Equal(NativeStatus.Ok, OpenBlasNative.DGramEigenvalues(m, n, matrix.Values, w));
         Assert.Equal(original, matrix.Values); // the input is const
         NativeTestData.AssertSorted(w, descending: false, $"{m}x{n} ww_dgram_eigvals");
         // syevd's eigenvalues carry an absolute error of order eps * lambda_max.
@@ -135,7 +135,7 @@ public sealed class NativeLapackTests
         Assert.True(error <= 1e-12, $"{m}x{n}: ww_dgram_eigvals differs from s^2 by {error:E2} of lambda_max");
 
         var w32d = new double[matrix.MinDim];
-        Assert.Equal(0, NativeCalls.SGramEigenvalues(m, n, matrix.Values, w32d));
+        Assert.Equal(NativeStatus.Ok, OpenBlasNative.SGramEigenvalues(m, n, matrix.Values, w32d));
         Assert.Equal(original, matrix.Values);
         Assert.All(w32d, v => Assert.Equal((float)v, v)); // computed in float32, widened
         NativeTestData.AssertSorted(w32d, descending: false, $"{m}x{n} ww_sgram_eigvals");
@@ -151,10 +151,10 @@ public sealed class NativeLapackTests
         var matrix = NativeTestData.Random(400, 150, 600);
         var managed = NativeTestData.ManagedValues(matrix);
         var s = new double[150];
-        Assert.Equal(0, NativeCalls.DSvdValues(400, 150, (double[])matrix.Values.Clone(), s));
+        Assert.Equal(NativeStatus.Ok, OpenBlasNative.DSvdValues(400, 150, (double[])matrix.Values.Clone(), s));
         Assert.True(NativeTestData.RelativeDifferences(s, managed).Max() <= 1e-12);
         var w = new double[150];
-        Assert.Equal(0, NativeCalls.DGramEigenvalues(400, 150, matrix.Values, w));
+        Assert.Equal(NativeStatus.Ok, OpenBlasNative.DGramEigenvalues(400, 150, matrix.Values, w));
         Assert.True(NativeTestData.NormwiseDifference(w, managed.Select(v => v * v).Reverse().ToArray()) <= 1e-12);
     }
 
@@ -170,13 +170,13 @@ public sealed class NativeLapackTests
         var noneSingle = Array.Empty<float>();
         var one = new double[1];
         var oneSingle = new float[1];
-        Assert.Equal(0, NativeCalls.DSvdValues(m, n, one, none));
-        Assert.Equal(0, NativeCalls.SSvdValues(m, n, one, none));
-        Assert.Equal(0, NativeCalls.DGramEigenvalues(m, n, one, none));
-        Assert.Equal(0, NativeCalls.SGramEigenvalues(m, n, one, none));
-        Assert.Equal(0, NativeCalls.DSvdFactor(false, m, n, one, none, new double[1], new double[1]));
-        Assert.Equal(0, NativeCalls.DSvdFactor(true, m, n, one, none, new double[Math.Max(1, m * m)], new double[Math.Max(1, n * n)]));
-        Assert.Equal(0, NativeCalls.SSvdFactor(true, m, n, oneSingle, noneSingle, new float[Math.Max(1, m * m)], new float[Math.Max(1, n * n)]));
+        Assert.Equal(NativeStatus.Ok, OpenBlasNative.DSvdValues(m, n, one, none));
+        Assert.Equal(NativeStatus.Ok, OpenBlasNative.SSvdValues(m, n, one, none));
+        Assert.Equal(NativeStatus.Ok, OpenBlasNative.DGramEigenvalues(m, n, one, none));
+        Assert.Equal(NativeStatus.Ok, OpenBlasNative.SGramEigenvalues(m, n, one, none));
+        Assert.Equal(0, NativeTestImports.DSvdFactor(false, m, n, one, none, new double[1], new double[1]));
+        Assert.Equal(0, NativeTestImports.DSvdFactor(true, m, n, one, none, new double[Math.Max(1, m * m)], new double[Math.Max(1, n * n)]));
+        Assert.Equal(0, NativeTestImports.SSvdFactor(true, m, n, oneSingle, noneSingle, new float[Math.Max(1, m * m)], new float[Math.Max(1, n * n)]));
     }
 
     [Fact]
@@ -205,13 +205,13 @@ public sealed class NativeLapackTests
         for (int call = 0; call < 2; call++) // the region is released after each call: a second call works the same
         {
             var s = new double[2];
-            Assert.Equal(0, NativeCalls.DSvdValues(2, n, a, s));
+            Assert.Equal(NativeStatus.Ok, OpenBlasNative.DSvdValues(2, n, a, s));
             Assert.True(NativeTestData.RelativeDifferences(s, expected).Max() <= 1e-9, $"call {call}: {s[0]}, {s[1]} vs {expected[0]}, {expected[1]}");
         }
         // A small call afterwards uses the thread's kept region again.
         var small = NativeTestData.Random(30, 20, 5);
         var values = new double[20];
-        Assert.Equal(0, NativeCalls.DSvdValues(30, 20, small.Values, values));
+        Assert.Equal(NativeStatus.Ok, OpenBlasNative.DSvdValues(30, 20, small.Values, values));
         Assert.True(NativeTestData.RelativeDifferences(values, NativeTestData.ManagedValues(small)).Max() <= 1e-12);
     }
 
@@ -223,14 +223,14 @@ public sealed class NativeLapackTests
         foreach (double bad in new[] { double.NaN, double.PositiveInfinity, double.NegativeInfinity })
         {
             a[7] = bad;
-            Assert.Equal(OpenBlasNative.NonFinite, NativeCalls.DSvdValues(5, 4, a, new double[4]));
-            Assert.Equal(OpenBlasNative.NonFinite, NativeCalls.DGramEigenvalues(5, 4, a, new double[4]));
-            Assert.Equal(OpenBlasNative.NonFinite, NativeCalls.SSvdValues(5, 4, a, new double[4]));
-            Assert.Equal(OpenBlasNative.NonFinite, NativeCalls.SGramEigenvalues(5, 4, a, new double[4]));
+            Assert.Equal(NativeStatus.NonFinite, OpenBlasNative.DSvdValues(5, 4, a, new double[4]));
+            Assert.Equal(NativeStatus.NonFinite, OpenBlasNative.DGramEigenvalues(5, 4, a, new double[4]));
+            Assert.Equal(NativeStatus.NonFinite, OpenBlasNative.SSvdValues(5, 4, a, new double[4]));
+            Assert.Equal(NativeStatus.NonFinite, OpenBlasNative.SGramEigenvalues(5, 4, a, new double[4]));
         }
         // Finite in double, infinite once rounded to float32: the single-precision copy says so.
         a[7] = 1e300;
-        Assert.Equal(OpenBlasNative.NonFinite, NativeCalls.SSvdValues(5, 4, a, new double[4]));
-        Assert.Equal(OpenBlasNative.NonFinite, NativeCalls.SGramEigenvalues(5, 4, a, new double[4]));
+        Assert.Equal(NativeStatus.NonFinite, OpenBlasNative.SSvdValues(5, 4, a, new double[4]));
+        Assert.Equal(NativeStatus.NonFinite, OpenBlasNative.SGramEigenvalues(5, 4, a, new double[4]));
     }
 }

@@ -34,8 +34,8 @@ internal sealed class ZooHost : IAsyncDisposable
     /// <summary>
     /// Starts, on another core, the one-time work that a member's start-up would otherwise do on its own
     /// path: Akka's HOCON reads every duration through a <c>RegexOptions.Compiled</c> regex, generated and
-    /// JIT-compiled at first use (not covered by ReadyToRun; the largest single item of a member's start-up
-    /// measured), and Akka.Hosting quotes settings through another. Called as the command starts; the
+    /// JIT-compiled at first use (not covered by ReadyToRun, and the largest single item of a member's
+    /// start-up), and Akka.Hosting quotes settings through another. Called as the command starts; the
     /// member's start then finds them ready (or waits for the type initializer already under way).
     /// </summary>
     public static void WarmUp() => ThreadPool.UnsafeQueueUserWorkItem(_ =>
@@ -57,8 +57,8 @@ internal sealed class ZooHost : IAsyncDisposable
         var (analyzer, backend) = EngineFactory.Create(SpectralPrecision.Double, parallel);
         var services = new ZooNodeServices(analyzer, staging, stagingBytes: 20L << 30, parallelism: parallel);
         // No default configuration sources: every setting comes from the command line or WW_* variables, and
-        // the defaults' appsettings.json watcher alone put inotify watches on the whole working directory
-        // tree (measured: the largest part of a cluster of one's start). Logging goes to Serilog directly.
+        // the defaults' appsettings.json watcher would put inotify watches on the whole working directory
+        // tree, which dominates a cluster of one's start. Logging goes to Serilog directly.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         builder.Services.AddAkka(ZooClusterOptions.SystemName, (akka, _) => akka.AddWeightWatcherCluster(options, services));

@@ -27,46 +27,28 @@ public static class GgmlDequantizer
         {
             throw new ArgumentException($"{blocks.Length} bytes of {type} blocks do not decode to {destination.Length} elements");
         }
+        BlockDecoder decode = type switch
+        {
+            GgmlType.Q4_0 => Q4_0,
+            GgmlType.Q4_1 => Q4_1,
+            GgmlType.Q5_0 => Q5_0,
+            GgmlType.Q5_1 => Q5_1,
+            GgmlType.Q8_0 => Q8_0,
+            GgmlType.Q2_K => Q2_K,
+            GgmlType.Q3_K => Q3_K,
+            GgmlType.Q4_K => Q4_K,
+            GgmlType.Q5_K => Q5_K,
+            _ => Q6_K,
+        };
         int count = blocks.Length / typeSize;
         for (int b = 0; b < count; b++)
         {
-            var block = blocks.Slice(b * typeSize, typeSize);
-            var y = destination.Slice(b * blockSize, blockSize);
-            switch (type)
-            {
-                case GgmlType.Q4_0:
-                    Q4_0(block, y);
-                    break;
-                case GgmlType.Q4_1:
-                    Q4_1(block, y);
-                    break;
-                case GgmlType.Q5_0:
-                    Q5_0(block, y);
-                    break;
-                case GgmlType.Q5_1:
-                    Q5_1(block, y);
-                    break;
-                case GgmlType.Q8_0:
-                    Q8_0(block, y);
-                    break;
-                case GgmlType.Q2_K:
-                    Q2_K(block, y);
-                    break;
-                case GgmlType.Q3_K:
-                    Q3_K(block, y);
-                    break;
-                case GgmlType.Q4_K:
-                    Q4_K(block, y);
-                    break;
-                case GgmlType.Q5_K:
-                    Q5_K(block, y);
-                    break;
-                default:
-                    Q6_K(block, y);
-                    break;
-            }
+            decode(blocks.Slice(b * typeSize, typeSize), destination.Slice(b * blockSize, blockSize));
         }
     }
+
+    /// <summary>Decodes one block of a ggml type into its block-size values.</summary>
+    private delegate void BlockDecoder(ReadOnlySpan<byte> block, Span<double> values);
 
     private static float Half(ReadOnlySpan<byte> b, int at) => (float)BinaryPrimitives.ReadHalfLittleEndian(b.Slice(at, 2));
 
@@ -152,6 +134,17 @@ public static class GgmlDequantizer
             return (q[j] & 63, q[j + 4] & 63);
         }
         return ((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4), (q[j + 4] >> 4) | ((q[j] >> 6) << 4));
+    }
+
+    /// <summary>
+    /// The float32 scales and minimums of sub-blocks <paramref name="isub"/> and <paramref name="isub"/> + 1
+    /// of a Q4_K or Q5_K block, computed as ggml does (d * scale, dmin * min).
+    /// </summary>
+    private static (float D1, float M1, float D2, float M2) SubBlockScales(float d, float min, ReadOnlySpan<byte> scales, int isub)
+    {
+        var (sc1, m1) = ScaleMinK4(isub, scales);
+        var (sc2, m2) = ScaleMinK4(isub + 1, scales);
+        return (d * sc1, min * m1, d * sc2, min * m2);
     }
 
     /// <summary>block_q2_K { uint8 scales[16]; uint8 qs[64]; half d; half dmin; }: 4-bit scale and min per 16 values.</summary>
@@ -244,12 +237,7 @@ public static class GgmlDequantizer
         int isub = 0;
         for (int j = 0; j < QkK; j += 64)
         {
-            var (sc1, m1i) = ScaleMinK4(isub, scales);
-            float d1 = d * sc1;
-            float m1 = min * m1i;
-            var (sc2, m2i) = ScaleMinK4(isub + 1, scales);
-            float d2 = d * sc2;
-            float m2 = min * m2i;
+            var (d1, m1, d2, m2) = SubBlockScales(d, min, scales, isub);
             for (int l = 0; l < 32; l++)
             {
                 y[at++] = (d1 * (q[l] & 0xF)) - m1;
@@ -276,12 +264,7 @@ public static class GgmlDequantizer
         int u1 = 1, u2 = 2;
         for (int j = 0; j < QkK; j += 64)
         {
-            var (sc1, m1i) = ScaleMinK4(isub, scales);
-            float d1 = d * sc1;
-            float m1 = min * m1i;
-            var (sc2, m2i) = ScaleMinK4(isub + 1, scales);
-            float d2 = d * sc2;
-            float m2 = min * m2i;
+            var (d1, m1, d2, m2) = SubBlockScales(d, min, scales, isub);
             for (int l = 0; l < 32; l++)
             {
                 y[at++] = (d1 * ((ql[l] & 0xF) + ((qh[l] & u1) != 0 ? 16 : 0))) - m1;

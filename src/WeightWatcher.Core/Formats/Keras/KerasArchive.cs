@@ -16,6 +16,9 @@ public static class KerasArchive
     /// <summary>The model config entry of a <c>.keras</c> archive.</summary>
     public const string ConfigEntry = "config.json";
 
+    /// <summary>Largest expansion accepted for the weights entry (compressed to uncompressed size).</summary>
+    public const long MaxWeightsRatio = 64;
+
     /// <summary>True when <paramref name="file"/> is a zip with a <c>model.weights.h5</c> entry.</summary>
     public static bool IsKerasArchive(string file)
     {
@@ -46,6 +49,7 @@ public static class KerasArchive
                 var weights = zip.GetEntry(WeightsEntry)
                     ?? throw new ModelFormatException(file, WeightsEntry, "the archive has no weights entry");
                 config = ReadConfig(file, zip.GetEntry(ConfigEntry));
+                CheckCopyFits(file, weights, tempDir);
                 using var source = weights.Open();
                 using var target = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
                 CopyAtMost(source, target, weights.Length + 1); // a lying size must not fill the disk
@@ -65,6 +69,26 @@ public static class KerasArchive
         {
             TryDelete(tempDir);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Refuses, before anything is written, a weights entry that would expand more than
+    /// <see cref="MaxWeightsRatio"/> times (a zip bomb: float weights barely compress, and Keras stores the entry
+    /// uncompressed) or that the temporary folder has no room for.
+    /// </summary>
+    private static void CheckCopyFits(string file, ZipArchiveEntry weights, string tempDir)
+    {
+        if (weights.Length > (weights.CompressedLength * MaxWeightsRatio) + 4096)
+        {
+            throw new ModelFormatException(file, WeightsEntry,
+                $"entry expands {weights.CompressedLength} bytes to {weights.Length}, more than {MaxWeightsRatio}x: not model weights");
+        }
+        long free = new DriveInfo(tempDir).AvailableFreeSpace;
+        if (weights.Length > free)
+        {
+            throw new ModelFormatException(file, WeightsEntry,
+                $"entry needs {weights.Length} bytes of temporary space, {tempDir} has {free} free");
         }
     }
 

@@ -122,26 +122,29 @@ public sealed class PyTorchReader : IModelReader
         {
             throw new ModelFormatException(t.SourceFile, t.Name, $"strided view spans {span} storage elements, more than the limit of {ReaderLimits.MaxTensorElements}");
         }
+        // Decoded in chunks: the storage's bytes may exceed the largest byte array even when its elements
+        // fit in doubles (2^28 float64 elements are 2^31 bytes).
+        var values = view.IsContiguous ? destination : new double[span];
         int size = DTypes.SizeOf(t.DType);
-        var bytes = new byte[span * size];
         if (entry.Storage.DeflatedEntry is { } zipEntry)
         {
             using var s = ZipDirectory.OpenEntry(t.SourceFile, zipEntry);
             Skip(t.SourceFile, zipEntry, s, t.Offset);
-            ZipDirectory.ReadEntryExactly(t.SourceFile, zipEntry, s, bytes);
+            // An entry stream reads forward only: the chunks come in order, so the offsets need no seeking.
+            TensorReads.DecodeInChunks(span, size, 1, values,
+                (_, bytes) => ZipDirectory.ReadEntryExactly(t.SourceFile, zipEntry, s, bytes),
+                (bytes, decoded) => ElementConverter.ToDouble(bytes, t.DType, decoded));
         }
         else
         {
-            _io.ReadExactly(t.SourceFile, t.Offset, bytes);
+            TensorReads.DecodeInChunks(span, size, 1, values,
+                (offset, bytes) => _io.ReadExactly(t.SourceFile, t.Offset + offset, bytes),
+                (bytes, decoded) => ElementConverter.ToDouble(bytes, t.DType, decoded));
         }
-        if (view.IsContiguous)
+        if (!view.IsContiguous)
         {
-            ElementConverter.ToDouble(bytes, t.DType, destination);
-            return;
+            TensorReads.Gather(values, view.Shape, view.Stride, destination);
         }
-        var values = new double[span];
-        ElementConverter.ToDouble(bytes, t.DType, values);
-        TensorReads.Gather(values, view.Shape, view.Stride, destination);
     }
 
     private static void Skip(string file, ZipEntryInfo e, Stream s, long count)

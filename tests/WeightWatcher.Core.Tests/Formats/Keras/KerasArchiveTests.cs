@@ -81,6 +81,19 @@ public sealed class KerasArchiveTests
     }
 
     [Fact]
+    public void A_weights_entry_that_expands_like_a_zip_bomb_is_refused_before_anything_is_copied()
+    {
+        using var dir = new TempDir();
+        string path = WriteArchive(dir, CompressionLevel.Optimal, weights: new byte[64 << 20]);
+        long compressed = new FileInfo(path).Length;
+        var e = Assert.Throws<ModelFormatException>(() => KerasArchive.Open(path));
+        Assert.Contains(path, e.Message, StringComparison.Ordinal);
+        Assert.Contains(KerasArchive.WeightsEntry, e.Message, StringComparison.Ordinal);
+        Assert.Contains("not model weights", e.Message, StringComparison.Ordinal);
+        Assert.True(compressed < 1 << 20, $"the archive is {compressed} bytes");
+    }
+
+    [Fact]
     public async Task Mutated_keras_archives_fail_only_with_ModelFormatException()
     {
         using var dir = new TempDir();

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.IO.Compression;
 using System.Text;
 using WeightWatcher.Core.Formats;
 using WeightWatcher.Core.Formats.PyTorch;
@@ -152,5 +153,41 @@ public sealed class PyTorchBadInputTests : IDisposable
             Assert.Equal(2, ModelFiles.OpenAndReadAll(path));
             Assert.Equal(bytes.Length, refused);
         }
+    }
+
+    [Fact]
+    public void A_deflated_storage_larger_than_a_byte_array_is_read_in_chunks()
+    {
+        // 2^28 float64 zeros: the element limit exactly, 2^31 bytes (more than one byte array holds), a
+        // 2 MB file once deflated. It once failed with an OverflowException instead of reading.
+        const int side = 1 << 14;
+        var storage = new TorchStorage("0", "DoubleStorage", 8, [], DeclaredNumel: (long)side * side);
+        string path = _dir.File("big.pt");
+        using (var zip = new ZipArchive(File.Create(path), ZipArchiveMode.Create))
+        {
+            void Add(string name, byte[] bytes)
+            {
+                using var s = zip.CreateEntry(name, CompressionLevel.NoCompression).Open();
+                s.Write(bytes);
+            }
+            Add("archive/data.pkl", TorchFiles.StateDictPickle([new("big.weight", storage, [side, side])]));
+            Add("archive/byteorder", "little"u8.ToArray());
+            using (var data = zip.CreateEntry("archive/data/0", CompressionLevel.Fastest).Open())
+            {
+                var zeros = new byte[1 << 20];
+                for (long written = 0; written < (long)side * side * 8; written += zeros.Length)
+                {
+                    data.Write(zeros);
+                }
+            }
+            Add("archive/version", "3\n"u8.ToArray());
+        }
+        using var model = ModelOpener.Open(path);
+        var tensor = Assert.Single(model.Tensors);
+        var values = new double[(long)side * side];
+        values[^1] = 1;
+        model.ReadTensor(tensor, values);
+        Assert.Equal(0, values[0]);
+        Assert.Equal(0, values[^1]);
     }
 }

@@ -5,9 +5,10 @@ using WeightWatcher.Core.Formats.PyTorch;
 namespace WeightWatcher.Core.Tests.Formats.PyTorch;
 
 /// <summary>One storage of a hand-built PyTorch file: its key, storage class and raw little-endian bytes.</summary>
-internal sealed record TorchStorage(string Key, string TypeName, int ElementSize, byte[] Bytes)
+internal sealed record TorchStorage(string Key, string TypeName, int ElementSize, byte[] Bytes, long? DeclaredNumel = null)
 {
-    public long Numel => Bytes.Length / ElementSize;
+    /// <summary>The element count the pickle declares: the bytes' count unless the file's data is written separately.</summary>
+    public long Numel => DeclaredNumel ?? Bytes.Length / ElementSize;
 
     public static TorchStorage F32(string key, params float[] v) => new(key, "FloatStorage", 4, Encode(v.Length, 4, (s, i) => BinaryPrimitives.WriteSingleLittleEndian(s, v[i])));
 
