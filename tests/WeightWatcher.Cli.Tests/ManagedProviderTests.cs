@@ -1,6 +1,4 @@
 using WeightWatcher.Core.Spectral;
-using WeightWatcher.Core.Tests.Support;
-using WeightWatcher.Tests.Shared;
 
 namespace WeightWatcher.Cli.Tests;
 

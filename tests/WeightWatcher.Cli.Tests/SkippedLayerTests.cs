@@ -1,8 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
 using WeightWatcher.Core.Formats;
-using WeightWatcher.Core.Tests.Support;
-using WeightWatcher.Tests.Shared;
 
 namespace WeightWatcher.Cli.Tests;
 

@@ -5,9 +5,9 @@ namespace WeightWatcher.Storage.Tests;
 /// <summary>The store contract on a local folder, plus what only a folder has.</summary>
 public sealed class LocalFolderStoreTests : ModelStoreContract
 {
-    private readonly TempFolder _temp = new();
+    private readonly TempDir _temp = new();
 
-    protected override IModelStore CreateEmptyStore() => new LocalFolderStore(_temp.Combine("store"), createIfMissing: true);
+    protected override IModelStore CreateEmptyStore() => new LocalFolderStore(_temp.File("store"), createIfMissing: true);
 
     public override void Dispose()
     {
@@ -18,7 +18,7 @@ public sealed class LocalFolderStoreTests : ModelStoreContract
     [Fact]
     public void LocalRoot_and_Description_are_the_absolute_folder()
     {
-        Assert.Equal(_temp.Combine("store"), Store.LocalRoot);
+        Assert.Equal(_temp.File("store"), Store.LocalRoot);
         Assert.Equal(Store.LocalRoot, Store.Description);
         Assert.True(Path.IsPathFullyQualified(Store.LocalRoot!));
     }
@@ -26,7 +26,7 @@ public sealed class LocalFolderStoreTests : ModelStoreContract
     [Fact]
     public void A_missing_folder_is_refused_unless_it_may_be_created()
     {
-        var missing = _temp.Combine("not", "here");
+        var missing = _temp.File("not", "here");
         var error = Assert.Throws<StoreException>(() => new LocalFolderStore(missing));
         Assert.Contains("does not exist", error.Message);
         Assert.False(Directory.Exists(missing));
@@ -39,7 +39,7 @@ public sealed class LocalFolderStoreTests : ModelStoreContract
     public async Task A_symbolic_link_has_its_targets_length_and_a_new_version_when_the_target_changes()
     {
         // Hugging Face caches and Kubernetes volumes are made of links: the link's own size and time say nothing.
-        string target = _temp.Combine("blob.bin");
+        string target = _temp.File("blob.bin");
         await File.WriteAllBytesAsync(target, new byte[1000], Cancellation);
         Directory.CreateDirectory(Store.LocalRoot!);
         File.CreateSymbolicLink(Path.Combine(Store.LocalRoot!, "model.bin"), target);
@@ -65,7 +65,7 @@ public sealed class LocalFolderStoreTests : ModelStoreContract
         Assert.Equal(new byte[] { 7 }, await File.ReadAllBytesAsync(Path.Combine(Store.LocalRoot!, "a", "b", "c.bin"), Cancellation));
 
         await Assert.ThrowsAsync<StoreException>(() => Store.WriteAsync("../outside.bin", new byte[1], Cancellation));
-        Assert.False(File.Exists(_temp.Combine("outside.bin")));
+        Assert.False(File.Exists(_temp.File("outside.bin")));
         // Nothing but the one file: no temporary files are left behind.
         Assert.Single(Directory.GetFiles(Store.LocalRoot!, "*", SearchOption.AllDirectories));
     }

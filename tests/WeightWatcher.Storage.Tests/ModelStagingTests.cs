@@ -5,12 +5,12 @@ namespace WeightWatcher.Storage.Tests;
 /// <summary>Staging of blob-held models into a node-local cache, against Azurite; a local store is used in place.</summary>
 public sealed class ModelStagingTests(AzuriteFixture azurite) : IDisposable
 {
-    private readonly TempFolder _temp = new();
+    private readonly TempDir _temp = new();
     private IModelStore? _blobs;
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
-    private string Cache => _temp.Combine("cache");
+    private string Cache => _temp.File("cache");
 
     /// <summary>A fresh container holding a folder model and a single-file model.</summary>
     private IModelStore Blobs => _blobs ??= new AzureBlobStore(azurite.CreateContainerClient(TestData.UniqueContainerName("staging")), createIfMissing: true);
@@ -33,7 +33,7 @@ public sealed class ModelStagingTests(AzuriteFixture azurite) : IDisposable
     [Fact]
     public async Task A_local_store_is_used_in_place_without_copying()
     {
-        using var local = new LocalFolderStore(_temp.Combine("local"), createIfMissing: true);
+        using var local = new LocalFolderStore(_temp.File("local"), createIfMissing: true);
         var files = await PutFolderModelAsync(local);
         await local.WriteAsync("zoo/resnet.onnx", TestData.Bytes(100), Cancellation);
         var staging = new ModelStaging(Cache, 1 << 20);

@@ -7,7 +7,7 @@ namespace WeightWatcher.Storage.Tests;
 public sealed class StoreFactoryTests(AzuriteFixture azurite) : IDisposable
 {
     private const string SecretKey = "c2VjcmV0LWtleS10aGF0LW11c3Qtbm90LWxlYWs=";
-    private readonly TempFolder _temp = new();
+    private readonly TempDir _temp = new();
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
@@ -22,7 +22,7 @@ public sealed class StoreFactoryTests(AzuriteFixture azurite) : IDisposable
     [Fact]
     public void A_folder_path_opens_a_local_folder_store()
     {
-        var folder = _temp.Combine("models");
+        var folder = _temp.File("models");
         Assert.Throws<StoreException>(() => StoreFactory.Create(folder));
 
         using var store = StoreFactory.Create(folder, createIfMissing: true);

@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
-using WeightWatcher.Storage.Tests.Support;
 
 namespace WeightWatcher.Cluster.Tests.Support;
 

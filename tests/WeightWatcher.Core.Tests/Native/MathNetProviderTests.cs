@@ -24,7 +24,7 @@ public sealed class MathNetProviderTests : IDisposable
     }
 
     [Fact]
-    public void MathNetAcceptsOurLibraryAsItsOpenBlasProvider()
+    public void MathNet_accepts_our_library_as_its_OpenBlas_provider()
     {
         Backends.RequireNative();
         try
@@ -48,7 +48,7 @@ public sealed class MathNetProviderTests : IDisposable
     }
 
     [Fact]
-    public void MathNetMultiplyAndDotAgreeWithTheManagedProvider()
+    public void MathNet_multiply_and_dot_agree_with_the_managed_provider()
     {
         Backends.RequireNative();
         var a = new DenseMatrix(7, 9, NativeTestData.Gaussian(801, 63));
@@ -86,7 +86,7 @@ public sealed class MathNetProviderTests : IDisposable
     [InlineData(40, 15)]
     [InlineData(15, 40)]
     [InlineData(20, 20)]
-    public void MathNetSvdAgreesWithTheManagedProvider(int m, int n)
+    public void MathNet_svd_agrees_with_the_managed_provider(int m, int n)
     {
         Backends.RequireNative();
         var matrix = new DenseMatrix(m, n, NativeTestData.Gaussian(900 + m + n, m * n));

@@ -13,7 +13,7 @@ namespace WeightWatcher.Core.Tests.Native;
 public sealed class NativeControlAndBlasTests
 {
     [Fact]
-    public void CapabilityHandshakeMatchesWhatMathNetExpects()
+    public void Capability_handshake_matches_what_MathNet_expects()
     {
         Backends.RequireNative();
         Assert.Equal(0, OpenBlasNative.QueryCapability(0));
@@ -31,7 +31,7 @@ public sealed class NativeControlAndBlasTests
     }
 
     [Fact]
-    public void BuildConfigCpuCoreAndParallelTypeDescribeOpenBlas()
+    public void Build_config_cpu_core_and_parallel_type_describe_OpenBlas()
     {
         Backends.RequireNative();
         string? config = OpenBlasNative.BuildConfig();
@@ -47,7 +47,7 @@ public sealed class NativeControlAndBlasTests
     }
 
     [Fact]
-    public void StringReturnsCanBeFreedByTheCallerAsMathNetDoes()
+    public void String_returns_can_be_freed_by_the_caller_as_MathNet_does()
     {
         Backends.RequireNative();
         // MathNet's SafeNativeMethods return `string`, so .NET frees each returned pointer: a static
@@ -62,7 +62,7 @@ public sealed class NativeControlAndBlasTests
     }
 
     [Fact]
-    public void ThreadCountRoundTripsThroughTheOneSetter()
+    public void Thread_count_round_trips_through_the_one_setter()
     {
         Backends.RequireNative();
         int previous = OpenBlasNative.GetNumThreads();
@@ -93,7 +93,7 @@ public sealed class NativeControlAndBlasTests
     [InlineData(1)]
     [InlineData(7)]
     [InlineData(1000)]
-    public void DotProductsMatchTheLoop(int n)
+    public void Dot_products_match_the_loop(int n)
     {
         Backends.RequireNative();
         var x = NativeTestData.Gaussian(11 + n, n);
@@ -117,7 +117,7 @@ public sealed class NativeControlAndBlasTests
     [InlineData(true, false)]
     [InlineData(false, true)]
     [InlineData(true, true)]
-    public void MatrixMultiplyMatchesTheTripleLoopForEveryTransposeCombination(bool transA, bool transB)
+    public void Matrix_multiply_matches_the_triple_loop_for_every_transpose_combination(bool transA, bool transB)
     {
         Backends.RequireNative();
         // Distinct m, n, k so a wrong leading dimension or transpose code cannot go unnoticed.
@@ -146,7 +146,7 @@ public sealed class NativeControlAndBlasTests
     }
 
     [Fact]
-    public void MatrixMultiplyWithZeroBetaIgnoresTheOldContents()
+    public void Matrix_multiply_with_zero_beta_ignores_the_old_contents()
     {
         Backends.RequireNative();
         var x = NativeTestData.Gaussian(31, 12);

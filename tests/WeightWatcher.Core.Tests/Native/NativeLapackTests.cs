@@ -20,7 +20,7 @@ public sealed class NativeLapackTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void DoubleSvdFactorWithVectorsReconstructsTheMatrix(int m, int n)
+    public void Double_svd_factor_with_vectors_reconstructs_the_matrix(int m, int n)
     {
         Backends.RequireNative();
         var matrix = NativeTestData.Random(m, n, 100 + m + n);
@@ -44,7 +44,7 @@ public sealed class NativeLapackTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void DoubleSvdFactorWithoutVectorsGivesTheSameValuesAndLeavesUAndVAlone(int m, int n)
+    public void Double_svd_factor_without_vectors_gives_the_same_values_and_leaves_u_and_v_alone(int m, int n)
     {
         Backends.RequireNative();
         var matrix = NativeTestData.Random(m, n, 200 + m + n);
@@ -63,7 +63,7 @@ public sealed class NativeLapackTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void SingleSvdFactorReconstructsTheMatrixAndAgreesWithDouble(int m, int n)
+    public void Single_svd_factor_reconstructs_the_matrix_and_agrees_with_double(int m, int n)
     {
         Backends.RequireNative();
         var matrix = NativeTestData.Random(m, n, 300 + m + n);
@@ -90,7 +90,7 @@ public sealed class NativeLapackTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void ValuesOnlySvdMatchesTheManagedProvider(int m, int n)
+    public void Values_only_svd_matches_the_managed_provider(int m, int n)
     {
         Backends.RequireNative();
         var matrix = NativeTestData.Random(m, n, 400 + m + n);
@@ -119,7 +119,7 @@ public sealed class NativeLapackTests
     [InlineData(40, 1)]
     [InlineData(700, 300)] // k = 300: several 128-wide Gram tiles, off-diagonal ones included
     [InlineData(300, 700)]
-    public void GramEigenvaluesAreTheAscendingSquaredSingularValues(int m, int n)
+    public void Gram_eigenvalues_are_the_ascending_squared_singular_values(int m, int n)
     {
         Backends.RequireNative();
         var matrix = NativeTestData.Random(m, n, 500 + m + n);
@@ -144,7 +144,7 @@ public sealed class NativeLapackTests
     }
 
     [Fact]
-    public void LargerMatricesStillAgreeWithTheManagedProvider()
+    public void Larger_matrices_still_agree_with_the_managed_provider()
     {
         Backends.RequireNative();
         // Large enough for blocked LAPACK code paths and multi-threaded BLAS kernels.
@@ -162,7 +162,7 @@ public sealed class NativeLapackTests
     [InlineData(0, 6)]
     [InlineData(6, 0)]
     [InlineData(0, 0)]
-    public void EmptyMatricesSucceedWithNothingToCompute(int m, int n)
+    public void Empty_matrices_succeed_with_nothing_to_compute(int m, int n)
     {
         Backends.RequireNative();
         // LAPACK rejects a leading dimension of 0, so the entry points must pass at least 1.
@@ -180,7 +180,7 @@ public sealed class NativeLapackTests
     }
 
     [Fact]
-    public void AWorkCopyLargerThanTheKeptScratchIsMappedForTheCallAlone()
+    public void A_work_copy_larger_than_the_kept_scratch_is_mapped_for_the_call_alone()
     {
         Backends.RequireNative();
         // 2 x 17,000,000: a 272 MB work copy, above the 256 MB a thread keeps between calls (scratch.h), yet
@@ -216,7 +216,7 @@ public sealed class NativeLapackTests
     }
 
     [Fact]
-    public void NonFiniteInputIsReportedAsAnErrorCode()
+    public void Non_finite_input_is_reported_as_an_error_code()
     {
         Backends.RequireNative();
         var a = NativeTestData.Gaussian(700, 20);

@@ -6,7 +6,7 @@ namespace WeightWatcher.Core.Tests.Native;
 public sealed class NativeStatusTests
 {
     [Fact]
-    public void EachStatusBecomesItsOwnExceptionNamingTheRoutine()
+    public void Each_status_becomes_its_own_exception_naming_the_routine()
     {
         NativeStatus.Ok.ThrowIfFailed("dgesdd");
         Assert.Contains("dgesdd: the matrix holds NaN", Assert.Throws<NotFiniteNumberException>(() => NativeStatus.NonFinite.ThrowIfFailed("dgesdd")).Message);

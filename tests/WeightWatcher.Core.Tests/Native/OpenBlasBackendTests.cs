@@ -25,7 +25,7 @@ public sealed class OpenBlasBackendTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void NativeAndManagedAgreeOnRandomMatrices(int rows, int cols, bool useGramRoute)
+    public void Native_and_managed_agree_on_random_matrices(int rows, int cols, bool useGramRoute)
     {
         Backends.RequireNative();
         var matrix = NativeTestData.Random(rows, cols, 1000 + rows + (7 * cols));
@@ -52,7 +52,7 @@ public sealed class OpenBlasBackendTests
     [Theory]
     [InlineData(400, 100)]
     [InlineData(100, 400)]
-    public void WellConditionedMatrixTakesTheGramRouteAndMatchesGesdd(int rows, int cols)
+    public void Well_conditioned_matrix_takes_the_gram_route_and_matches_gesdd(int rows, int cols)
     {
         Backends.RequireNative();
         // Aspect ratio 4: lambda_min / lambda_max is near ((2 - 1) / (2 + 1))^4, far above the 1e-4 limit.
@@ -75,7 +75,7 @@ public sealed class OpenBlasBackendTests
     [InlineData(152, 150, true)]
     [InlineData(170, 150, false)]
     [InlineData(150, 150, true)]
-    public void OnlyShapesThatMayBeWellConditionedTryTheGramRoute(int rows, int cols, bool skipped)
+    public void Only_shapes_that_may_be_well_conditioned_try_the_gram_route(int rows, int cols, bool skipped)
     {
         Backends.RequireNative();
         // Rank-deficient, so the Gram route, when tried, is rejected: the counter tells whether it was tried.
@@ -87,7 +87,7 @@ public sealed class OpenBlasBackendTests
     }
 
     [Fact]
-    public void RankDeficientMatrixTakesGesddAndKeepsItsZeroSingularValues()
+    public void Rank_deficient_matrix_takes_gesdd_and_keeps_its_zero_singular_values()
     {
         Backends.RequireNative();
         const int rank = 30;
@@ -115,7 +115,7 @@ public sealed class OpenBlasBackendTests
     }
 
     [Fact]
-    public void SquareRandomMatrixTakesGesddAndMatchesIt()
+    public void Square_random_matrix_takes_gesdd_and_matches_it()
     {
         Backends.RequireNative();
         // A square Gaussian matrix's lambda_min / lambda_max is of order 1 / (4 n^2): below the Gram limit.
@@ -135,7 +135,7 @@ public sealed class OpenBlasBackendTests
     }
 
     [Fact]
-    public void RouteCountsAccumulateAcrossCalls()
+    public void Route_counts_accumulate_across_calls()
     {
         Backends.RequireNative();
         var backend = new OpenBlasSpectralBackend();
@@ -155,7 +155,7 @@ public sealed class OpenBlasBackendTests
     [InlineData(100, 400, true)]
     [InlineData(400, 100, false)]
     [InlineData(100, 400, false)]
-    public void SinglePrecisionIsWithin1e4OfDoubleForAWellConditionedMatrix(int rows, int cols, bool useGramRoute)
+    public void Single_precision_is_within_1e4_of_double_for_a_well_conditioned_matrix(int rows, int cols, bool useGramRoute)
     {
         Backends.RequireNative();
         var matrix = NativeTestData.Random(rows, cols, 6000 + rows);
@@ -173,7 +173,7 @@ public sealed class OpenBlasBackendTests
     }
 
     [Fact]
-    public void ManagedAndNativeAgreeOnAModelLikeMatrix()
+    public void Managed_and_native_agree_on_a_model_like_matrix()
     {
         Backends.RequireNative();
         // Heavy-tailed values from the golden generator, as in real layers.

@@ -10,7 +10,8 @@ namespace WeightWatcher.Core.Tests.Parity;
 /// <summary>
 /// Parity with the reference tool's golden outputs (../shared/golden): the model is rebuilt from the
 /// generator in the golden README, analyzed with each file's options, and every golden cell is compared:
-/// floats to relative error 1e-8, integers and strings exactly.
+/// floats to relative error 1e-8, integers and strings exactly. The count of values compared and the
+/// matching of every result row are asserted, so an empty or short golden file cannot pass.
 /// </summary>
 public sealed class GoldenParityTests
 {
@@ -46,13 +47,57 @@ public sealed class GoldenParityTests
     {
         var golden = GoldenCsv.Read(SharedFolder.Require(Path.Combine("golden", file)));
         var result = AnalyzeReferenceModel(OptionsFor(file), Backends.Create(backend));
+        var checker = Compare(file, golden, result);
+        TestContext.Current.SendDiagnosticMessage($"{file} on {backend}: worst relative error per column: " +
+            string.Join(", ", checker.WorstRelativeError.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key}={kv.Value:E1}")));
+    }
+
+    [Fact]
+    public void A_header_only_golden_copy_fails_the_comparison()
+    {
+        const string file = "default_mpfit_detx.csv";
+        using var dir = new TempDir();
+        string copy = dir.File(file);
+        File.WriteAllLines(copy, [File.ReadLines(SharedFolder.Require(Path.Combine("golden", file))).First()]);
+        var headerOnly = GoldenCsv.Read(copy);
+        Assert.Empty(headerOnly.Rows);
+
+        var result = AnalyzeReferenceModel(OptionsFor(file));
+        var e = Assert.ThrowsAny<Exception>(() => Compare(file, headerOnly, result));
+        Assert.Contains("golden rows", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_golden_copy_missing_a_row_fails_the_comparison()
+    {
+        const string file = "default_mpfit_detx.csv";
+        using var dir = new TempDir();
+        string copy = dir.File(file);
+        var lines = File.ReadAllLines(SharedFolder.Require(Path.Combine("golden", file))).Where(l => l.Length > 0).ToList();
+        File.WriteAllLines(copy, lines.Take(lines.Count - 1));
+        var shortened = GoldenCsv.Read(copy);
+
+        var result = AnalyzeReferenceModel(OptionsFor(file));
+        var e = Assert.ThrowsAny<Exception>(() => Compare(file, shortened, result));
+        Assert.Contains("not matched by a golden row", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Compares every golden cell with ours, and asserts that the comparison covered something: every result
+    /// row the file covers (all of them, or conv_c's slices for the pool=False file) is matched by exactly one golden row, and the values compared are rows times columns (a golden
+    /// file with only a header, or missing rows, fails here instead of passing by comparing nothing).
+    /// </summary>
+    internal static ParityChecker Compare(string file, GoldenCsv golden, AnalysisResult result)
+    {
         var checker = new ParityChecker(Tolerance);
         var columns = LayerTable.AnalyzeColumns(result.Options);
         foreach (var column in golden.Columns)
         {
             Assert.Contains(column, columns);
         }
-        int matched = 0;
+        Assert.True(result.Rows.Count > 0, $"{file}: the analysis produced no rows");
+        Assert.True(golden.Rows.Count > 0, $"{file}: no golden rows to compare with the {result.Rows.Count} result rows");
+        var matched = new HashSet<(int Layer, int Slice)>();
         foreach (var g in golden.Rows)
         {
             int id = int.Parse(g["layer_id"]);
@@ -62,11 +107,14 @@ public sealed class GoldenParityTests
             {
                 checker.Check($"{file} layer {id} slice {slice}", column, g[column], LayerTable.Value(row, column));
             }
-            matched++;
+            Assert.True(matched.Add((id, slice)), $"{file}: layer {id} slice {slice} has two golden rows");
         }
-        Assert.Equal(golden.Rows.Count, matched);
-        TestContext.Current.SendDiagnosticMessage($"{file} on {backend}: worst relative error per column: " +
-            string.Join(", ", checker.WorstRelativeError.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key}={kv.Value:E1}")));
+        // pool_false_conv_c.csv holds the nine slices of conv_c (layer 3) only; the others hold every layer.
+        var covered = result.Rows.Where(r => file != "pool_false_conv_c.csv" || r.Layer.LayerId == 3).ToList();
+        var unmatched = covered.Where(r => !matched.Contains((r.Layer.LayerId, r.Layer.SliceId ?? 0))).ToList();
+        Assert.True(unmatched.Count == 0, $"{file}: {unmatched.Count} result rows not matched by a golden row (layers {string.Join(", ", unmatched.Select(r => r.Layer.LayerId))})");
+        Assert.Equal(golden.Rows.Count * golden.Columns.Count, checker.Compared);
+        return checker;
     }
 
     [Theory]
@@ -82,7 +130,9 @@ public sealed class GoldenParityTests
             Assert.NotNull(ours);
             checker.Check("summary", g["summary_metric"], g["value"], ours.Value);
         }
+        Assert.True(golden.Rows.Count > 0, "no golden summary rows");
         Assert.Equal(golden.Rows.Count, summary.Values.Count);
+        Assert.Equal(golden.Rows.Count, checker.Compared);
     }
 
     [Fact]

@@ -34,8 +34,6 @@ public static class RealFiles
     private static readonly Lazy<string> ArcticXs = new(() => OnnxZooModels.ExtractArcticXs(Path.Combine(Scratch.Value, "snowflake-arctic-embed-xs.onnx")));
     private static readonly Lazy<(string? Folder, string? Problem)> Nsfwjs = new(UnpackNsfwjs);
 
-    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-
     /// <summary>The file (or model folder) of a test-bed entry, by its key in the Expected/ file names.</summary>
     public static string Locate(string key) => key switch
     {
@@ -52,19 +50,8 @@ public static class RealFiles
         _ => throw new ArgumentException($"unknown real file '{key}'", nameof(key)),
     };
 
-    /// <summary>
-    /// A file of ../shared: skips the test with the reason where the folder is absent, as
-    /// <see cref="SharedFolder.Require"/> does, but fails under CI=true, where it must be present.
-    /// </summary>
-    public static string Shared(string relative)
-    {
-        string? root = SharedFolder.Path;
-        if (InCi && (root is null || !(File.Exists(Path.Combine(root, relative)) || Directory.Exists(Path.Combine(root, relative)))))
-        {
-            Assert.Fail($"../shared/{relative} is missing under CI=true (shared folder: {root ?? "not found"})");
-        }
-        return SharedFolder.Require(relative);
-    }
+    /// <summary>A file of ../shared: skipped where absent, failed under CI=true (<see cref="SharedFolder.Require"/>).</summary>
+    public static string Shared(string relative) => SharedFolder.Require(relative);
 
     /// <summary>A committed file of RealWorld/Data (copied beside the test assembly).</summary>
     public static string Committed(string name) => Existing(Path.Combine(AppContext.BaseDirectory, "RealWorld", "Data", name));
@@ -87,12 +74,7 @@ public static class RealFiles
         var (folder, problem) = Nsfwjs.Value;
         if (folder is null)
         {
-            string message = $"nsfwjs TF.js models unavailable: {problem} (run .ci/npm-tools/install in the repository root)";
-            if (InCi)
-            {
-                Assert.Fail(message);
-            }
-            Assert.Skip(message);
+            Prerequisite.Missing($"nsfwjs TF.js models unavailable: {problem} (run .ci/npm-tools/install in the repository root)");
         }
         return Path.Combine(folder!, model);
     }
@@ -100,12 +82,8 @@ public static class RealFiles
     /// <summary>Runs Drivers/unpack_nsfwjs.js once per test process on .tools/node_modules/nsfwjs.</summary>
     private static (string?, string?) UnpackNsfwjs()
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "WeightWatcher.Cluster.sln")))
-        {
-            root = root.Parent;
-        }
-        string? package = root is null ? null : Path.Combine(root.FullName, ".tools", "node_modules", "nsfwjs");
+        string? root = Repository.FindRoot(AppContext.BaseDirectory);
+        string? package = root is null ? null : Path.Combine(root, ".tools", "node_modules", "nsfwjs");
         if (package is null || !File.Exists(Path.Combine(package, "dist", "models", "mobilenet_v2", "model.min.js")))
         {
             return (null, $"npm package nsfwjs not installed at {package ?? "<repository>/.tools/node_modules/nsfwjs"}");

@@ -28,12 +28,16 @@ public sealed class ParityChecker
 
     public ParityChecker(double tolerance) => _tolerance = tolerance;
 
+    /// <summary>How many values were compared.</summary>
+    public int Compared { get; private set; }
+
     /// <summary>Worst relative error seen per float column.</summary>
     public IReadOnlyDictionary<string, double> WorstRelativeError => _worst;
 
     public void Check(string context, string column, string golden, object? ours)
     {
         string where = $"{context}, column {column}";
+        Compared++;
         switch (ours)
         {
             case null:

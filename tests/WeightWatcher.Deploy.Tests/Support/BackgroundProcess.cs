@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace WeightWatcher.Deploy.Tests.Support;
@@ -62,12 +60,7 @@ public sealed class BackgroundProcess : IDisposable
     }
 
     /// <summary>A loopback TCP port nothing listens on right now.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => FreePorts.Next();
 
     private void Append(string? line)
     {

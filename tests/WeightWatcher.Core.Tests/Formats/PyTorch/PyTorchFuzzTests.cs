@@ -1,21 +1,16 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using WeightWatcher.Core.Formats;
-using WeightWatcher.Core.Tests.Support;
 
 namespace WeightWatcher.Core.Tests.Formats.PyTorch;
 
 /// <summary>
-/// Mutation fuzzing of the PyTorch readers: thousands of damaged zip (stored and deflated) and legacy files
+/// Mutation fuzzing (<see cref="FormatFuzzer"/>) of the PyTorch readers: thousands of damaged zip (stored and deflated) and legacy files
 /// are opened and every tensor read. Only <see cref="ModelFormatException"/> may escape, each case must
 /// finish within 2 s (a watchdog fails the test on a hang) and allocate a bounded amount.
 /// </summary>
 public sealed class PyTorchFuzzTests : IDisposable
 {
     private const int CasesPerSeed = 1000;
-    private const int Seed = 1_950_868;
-    private const long MaxCaseMilliseconds = 2000;
-    private const long MaxCaseAllocation = 64L << 20;
 
     private readonly TempDir _dir = new();
 
@@ -38,23 +33,10 @@ public sealed class PyTorchFuzzTests : IDisposable
     /// <summary>Zip size/offset fields and pickle BINUNICODE lengths: the fields a mutation most likely breaks.</summary>
     private static List<(int, int)> LengthFields(byte[] bytes)
     {
-        var fields = new List<(int, int)>();
+        var fields = ByteMutations.ZipLengthFields(bytes);
         for (int i = 0; i + 4 <= bytes.Length; i++)
         {
-            uint sig = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(i));
-            if (sig == 0x04034b50 && i + 30 <= bytes.Length)
-            {
-                fields.AddRange([(i + 18, 4), (i + 22, 4), (i + 26, 2), (i + 28, 2)]);
-            }
-            else if (sig == 0x02014b50 && i + 46 <= bytes.Length)
-            {
-                fields.AddRange([(i + 20, 4), (i + 24, 4), (i + 28, 2), (i + 30, 2), (i + 42, 4)]);
-            }
-            else if (sig == 0x06054b50 && i + 22 <= bytes.Length)
-            {
-                fields.AddRange([(i + 8, 2), (i + 10, 2), (i + 12, 4), (i + 16, 4)]);
-            }
-            else if (bytes[i] == (byte)'X' && i + 5 <= bytes.Length && BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(i + 1)) < 64)
+            if (bytes[i] == (byte)'X' && i + 5 <= bytes.Length && BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(i + 1)) < 64)
             {
                 fields.Add((i + 1, 4));
             }
@@ -96,89 +78,18 @@ public sealed class PyTorchFuzzTests : IDisposable
         Assert.True(stats.Rejected > 20 && stats.Accepted > 20, $"rejected {stats.Rejected}, accepted {stats.Accepted}");
     }
 
-    private sealed class FuzzStats
+    /// <summary>Runs the shared fuzzer on single-file seeds and asserts no bad outcome.</summary>
+    private async Task<FuzzReport> Fuzz(List<(string Name, byte[] Bytes)> seeds, int casesPerSeed, int timeoutSeconds)
     {
-        public int Cases;
-        public int Rejected;
-        public int Accepted;
-    }
-
-    /// <summary>Runs the mutation loop on its own thread (so that a hang fails the test) and asserts no bad outcome.</summary>
-    private async Task<FuzzStats> Fuzz(List<(string Name, byte[] Bytes)> seeds, int casesPerSeed, int timeoutSeconds)
-    {
-        var stats = new FuzzStats();
-        long longest = 0, mostAllocated = 0;
-        string longestCase = "", current = "";
-        var problems = new List<string>();
-        var ct = TestContext.Current.CancellationToken;
-        var total = Stopwatch.StartNew();
-        var run = Task.Factory.StartNew(() =>
+        var report = await FormatFuzzer.RunAsync(_dir.Path, [.. seeds.Select(s => FuzzSeed.SingleFile(s.Name, s.Name, s.Bytes, LengthFields(s.Bytes)))], new FuzzOptions
         {
-            for (int s = 0; s < seeds.Count; s++)
-            {
-                var (name, original) = seeds[s];
-                var fields = LengthFields(original);
-                var rng = new Random(Seed + s);
-                string path = _dir.File(name);
-                for (int i = 0; i < casesPerSeed; i++)
-                {
-                    ct.ThrowIfCancellationRequested();
-                    var mutated = FuzzSeeds.Mutate(original, fields, rng, out string what);
-                    File.WriteAllBytes(path, mutated);
-                    string label = $"{name} #{i}: {what}";
-                    current = label;
-                    stats.Cases++;
-                    long allocated = GC.GetAllocatedBytesForCurrentThread();
-                    var watch = Stopwatch.StartNew();
-                    try
-                    {
-                        ModelFiles.OpenAndReadAll(path);
-                        stats.Accepted++;
-                    }
-                    catch (ModelFormatException e)
-                    {
-                        stats.Rejected++;
-                        if (!e.Message.Contains(path, StringComparison.Ordinal) || e.Reason.Length == 0)
-                        {
-                            problems.Add($"{label}: message does not name the file and a reason: {e.Message}");
-                        }
-                    }
-                    catch (Exception e)
-                    {
-                        problems.Add($"{label}: {e.GetType().FullName}: {e.Message}\n{e.StackTrace}");
-                    }
-                    watch.Stop();
-                    allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
-                    if (watch.ElapsedMilliseconds > longest)
-                    {
-                        longest = watch.ElapsedMilliseconds;
-                        longestCase = label;
-                    }
-                    mostAllocated = Math.Max(mostAllocated, allocated);
-                    if (watch.ElapsedMilliseconds > MaxCaseMilliseconds)
-                    {
-                        problems.Add($"{label}: took {watch.ElapsedMilliseconds} ms");
-                    }
-                    if (allocated > MaxCaseAllocation)
-                    {
-                        problems.Add($"{label}: allocated {allocated >> 20} MiB");
-                    }
-                }
-            }
-        }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        try
-        {
-            await run.WaitAsync(TimeSpan.FromSeconds(timeoutSeconds), ct);
-        }
-        catch (TimeoutException)
-        {
-            Assert.Fail($"fuzz did not finish: stuck in case {current}");
-        }
-        TestContext.Current.SendDiagnosticMessage(
-            $"pytorch fuzz ({string.Join(", ", seeds.Select(x => x.Name))}): {stats.Cases} cases, {stats.Rejected} rejected, {stats.Accepted} accepted, longest {longest} ms ({longestCase}), " +
-            $"most allocated {mostAllocated / 1024} KiB, total {total.ElapsedMilliseconds} ms");
-        Assert.True(problems.Count == 0, $"{problems.Count} bad outcomes, first ones:\n" + string.Join("\n", problems.Take(20)));
-        Assert.True(longest <= MaxCaseMilliseconds);
-        return stats;
+            Exercise = path => ModelFiles.OpenAndReadAll(path),
+            CasesPerSeed = casesPerSeed,
+            RandomSeed = 1_950_868,
+            MaxCaseAllocation = 64L << 20,
+            RunTimeout = TimeSpan.FromSeconds(timeoutSeconds),
+        });
+        report.AssertNoProblems();
+        return report;
     }
 }

@@ -66,7 +66,7 @@ public sealed class TfJsRealModelTests
     [Fact]
     public void A_bare_manifest_with_a_missing_bin_is_a_clear_error()
     {
-        using var dir = new Support.TempDir();
+        using var dir = new TempDir();
         string manifest = dir.File("m-weights_manifest.json");
         File.Copy(Manifest, manifest);
         ModelFiles.AssertOpenRejected(manifest, null, "shard 'face_landmark_68_tiny_model.bin' is missing");
