@@ -1,5 +1,3 @@
-using WeightWatcher.Core.Tests.Support;
-using WeightWatcher.Tests.Shared;
 
 namespace WeightWatcher.Cli.Tests;
 

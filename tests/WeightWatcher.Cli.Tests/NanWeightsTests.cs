@@ -1,6 +1,4 @@
 using WeightWatcher.Core.Formats;
-using WeightWatcher.Core.Tests.Support;
-using WeightWatcher.Tests.Shared;
 
 namespace WeightWatcher.Cli.Tests;
 

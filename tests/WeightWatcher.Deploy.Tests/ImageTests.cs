@@ -82,14 +82,14 @@ public sealed class ImageTests(ContainerImage image)
             Assert.True(ready.StartsWith("ready: member Up, shard region registered", StringComparison.Ordinal), $"not ready after 2 minutes: {ready}\n{ContainerImage.Run(TimeSpan.FromMinutes(1), "logs", name)}");
             Assert.Contains("# TYPE ww_layers_in_flight gauge", await client.GetStringAsync($"http://127.0.0.1:{http}/metrics", TestContext.Current.CancellationToken));
 
-            // SIGTERM, as the kubelet sends it: coordinated shutdown, exit 0 well within the pod's grace period.
+            // SIGTERM, as the kubelet sends it: coordinated shutdown, exit 143 (128 + SIGTERM) well within the pod's grace period.
             clock.Restart();
             var stop = ContainerImage.Run(TimeSpan.FromMinutes(2), "stop", "--time", "60", name);
             Assert.True(stop.ExitCode == 0, stop.ToString());
             double stopSeconds = clock.Elapsed.TotalSeconds;
-            // Exit code 0, not 137: it left on SIGTERM before podman's SIGKILL at 60 s (the chart's grace period).
+            // Exit code 143 (128 + SIGTERM, after leaving), not 137: it left before podman's SIGKILL at 60 s (the chart's grace period).
             var state = ContainerImage.Run(TimeSpan.FromMinutes(1), "inspect", "--format", "{{.State.ExitCode}}", name);
-            Assert.Equal("0", state.Stdout.Trim());
+            Assert.Equal("143", state.Stdout.Trim());
             TestContext.Current.SendDiagnosticMessage(FormattableString.Invariant($"node container: start to ready {readySeconds:F1} s, SIGTERM to exit {stopSeconds:F1} s"));
         }
         finally

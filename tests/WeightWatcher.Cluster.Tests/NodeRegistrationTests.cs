@@ -5,7 +5,6 @@ using WeightWatcher.Cluster.Protocol;
 using WeightWatcher.Cluster.Workers;
 using WeightWatcher.Core.Analysis;
 using WeightWatcher.Core.Spectral;
-using WeightWatcher.Core.Tests.Support;
 
 namespace WeightWatcher.Cluster.Tests;
 
@@ -14,7 +13,7 @@ namespace WeightWatcher.Cluster.Tests;
 /// dependency resolver builds the layer workers and the coordinator: one set of node services (created on
 /// first use, disposed with the container), its metrics, the options and the coordinator settings.
 /// </summary>
-public sealed class NodeRegistrationSpec
+public sealed class NodeRegistrationTests
 {
     [Fact]
     public void The_node_services_options_and_settings_come_from_one_container()
