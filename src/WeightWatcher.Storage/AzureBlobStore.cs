@@ -233,6 +233,16 @@ public sealed partial class AzureBlobStore : IModelStore
     private static bool IsContainerNotFound(RequestFailedException e) =>
         string.Equals(e.ErrorCode, BlobErrorCode.ContainerNotFound.ToString(), StringComparison.Ordinal);
 
+    /// <summary>The innermost message of a transport failure ("Connection refused (127.0.0.1:1)").</summary>
+    private static string Transport(Exception e)
+    {
+        while (e.InnerException is { } inner && e is not HttpRequestException)
+        {
+            e = inner;
+        }
+        return e.Message;
+    }
+
     private StoreException Failure(string path, string what, Exception e)
     {
         // RequestFailedException messages carry the response body and headers; the status and error code say enough.
@@ -240,7 +250,10 @@ public sealed partial class AzureBlobStore : IModelStore
         {
             RequestFailedException { Status: 404 } r when IsContainerNotFound(r) => "the container does not exist",
             RequestFailedException { Status: 404 } => "no such object",
-            RequestFailedException r => $"{what}: HTTP {r.Status} {r.ErrorCode}",
+            RequestFailedException { Status: > 0 } r => $"{what}: HTTP {r.Status} {r.ErrorCode}",
+            // Every try failed without an answer: one line naming the tries and the distinct transport errors.
+            AggregateException a => $"{what}: no answer from the blob service after {a.InnerExceptions.Count} tries ({string.Join("; ", a.InnerExceptions.Select(Transport).Distinct())})",
+            RequestFailedException r => $"{what}: no answer from the blob service ({Transport(r)})",
             _ => $"{what}: {e.Message}",
         };
         return new StoreException(Description, path, reason, e);

@@ -15,7 +15,7 @@ public sealed class StoreException : Exception
 
     /// <summary>Used by the stores: the message names the store first, "{description}: {path}: {reason}".</summary>
     internal StoreException(string storeDescription, string path, string reason, Exception? inner)
-        : base($"{storeDescription}: {path}: {reason}", inner)
+        : base(path.Length == 0 ? $"{storeDescription}: {reason}" : $"{storeDescription}: {path}: {reason}", inner)
     {
         StorePath = path;
     }

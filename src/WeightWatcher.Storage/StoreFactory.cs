@@ -41,7 +41,8 @@ public static class StoreFactory
     /// <param name="getEnvironment">Reads an environment variable; defaults to <see cref="Environment.GetEnvironmentVariable(string)"/>.</param>
     /// <param name="credential">Token credential for a container URI without a SAS (default: see <see cref="CredentialVariable"/>).</param>
     /// <exception cref="StoreException">The specification is malformed, no connection string is set, or the store cannot be opened.</exception>
-    public static IModelStore Create(string spec, bool createIfMissing = false, Func<string, string?>? getEnvironment = null, TokenCredential? credential = null)
+    /// <param name="retryBudget">About the longest one blob request may take, retries included, before it fails (default <see cref="DefaultRetryBudget"/>).</param>
+    public static IModelStore Create(string spec, bool createIfMissing = false, Func<string, string?>? getEnvironment = null, TokenCredential? credential = null, TimeSpan? retryBudget = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec = spec.Trim();
@@ -52,19 +53,38 @@ public static class StoreFactory
         getEnvironment ??= Environment.GetEnvironmentVariable;
         if (spec.StartsWith(AzureScheme, StringComparison.OrdinalIgnoreCase))
         {
-            return CreateFromConnectionString(spec, createIfMissing, getEnvironment);
+            return CreateFromConnectionString(spec, createIfMissing, getEnvironment, retryBudget ?? DefaultRetryBudget);
         }
         if (spec.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || spec.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
         {
-            return CreateFromUri(spec, createIfMissing, credential, getEnvironment);
+            return CreateFromUri(spec, createIfMissing, credential, getEnvironment, retryBudget ?? DefaultRetryBudget);
         }
         return new LocalFolderStore(spec, createIfMissing);
     }
 
-    /// <summary>Client options for every blob client built here (see <see cref="AzureBlobStore.PinnedServiceVersion"/>).</summary>
-    internal static BlobClientOptions ClientOptions() => new(AzureBlobStore.PinnedServiceVersion);
+    /// <summary>The default of <see cref="Create"/>'s retry budget: a store that cannot be reached fails well within a minute.</summary>
+    public static readonly TimeSpan DefaultRetryBudget = TimeSpan.FromSeconds(30);
 
-    private static AzureBlobStore CreateFromConnectionString(string spec, bool createIfMissing, Func<string, string?> getEnvironment)
+    /// <summary>
+    /// Client options for every blob client built here (see <see cref="AzureBlobStore.PinnedServiceVersion"/>):
+    /// exponential retries whose waits and per-try network timeouts add up to about <paramref name="budget"/>
+    /// (the SDK's defaults let a refused connection take 25 s and a silent host minutes), so a store that is
+    /// gone fails with one error in bounded time, while a blink of a few seconds is retried through.
+    /// </summary>
+    internal static BlobClientOptions ClientOptions(TimeSpan budget)
+    {
+        var options = new BlobClientOptions(AzureBlobStore.PinnedServiceVersion);
+        options.Retry.Mode = Azure.Core.RetryMode.Exponential;
+        options.Retry.MaxRetries = 3;
+        // Waits of d, 2d, 4d = budget / 5; four tries of at most budget / 5 each = the rest. A try gets a fifth
+        // of the budget (6 s by default) to answer, so a loaded but living service is not given up on.
+        options.Retry.Delay = budget / 35;
+        options.Retry.MaxDelay = budget / 5;
+        options.Retry.NetworkTimeout = budget / 5;
+        return options;
+    }
+
+    private static AzureBlobStore CreateFromConnectionString(string spec, bool createIfMissing, Func<string, string?> getEnvironment, TimeSpan budget)
     {
         var container = spec[AzureScheme.Length..].TrimEnd('/');
         if (container.Length == 0 || container.Contains('/'))
@@ -86,7 +106,7 @@ public static class StoreFactory
         BlobContainerClient client;
         try
         {
-            client = new BlobContainerClient(connection, container, ClientOptions());
+            client = new BlobContainerClient(connection, container, ClientOptions(budget));
         }
         catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException)
         {
@@ -96,7 +116,7 @@ public static class StoreFactory
         return new AzureBlobStore(client, createIfMissing);
     }
 
-    private static AzureBlobStore CreateFromUri(string spec, bool createIfMissing, TokenCredential? credential, Func<string, string?> getEnvironment)
+    private static AzureBlobStore CreateFromUri(string spec, bool createIfMissing, TokenCredential? credential, Func<string, string?> getEnvironment, TimeSpan budget)
     {
         if (!Uri.TryCreate(spec, UriKind.Absolute, out var uri) || uri.AbsolutePath.Trim('/').Length == 0)
         {
@@ -107,7 +127,7 @@ public static class StoreFactory
         {
             // A SAS is a credential of its own; the token credential is for a URI without one.
             credential = HasSas(uri) ? null : credential ?? CredentialFromEnvironment(RedactedSpec(spec), getEnvironment);
-            client = credential is null ? new BlobContainerClient(uri, ClientOptions()) : new BlobContainerClient(uri, credential, ClientOptions());
+            client = credential is null ? new BlobContainerClient(uri, ClientOptions(budget)) : new BlobContainerClient(uri, credential, ClientOptions(budget));
         }
         catch (Exception e) when (e is FormatException or ArgumentException)
         {

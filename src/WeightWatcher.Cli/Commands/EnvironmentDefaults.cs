@@ -36,6 +36,9 @@ internal static class EnvironmentDefaults
     /// <summary><c>--akka-log-level</c>: Akka's own log level.</summary>
     public const string AkkaLogLevel = "WW_AKKA_LOG_LEVEL";
 
+    /// <summary><c>--store-timeout</c>: how long a blob request may take, retries included.</summary>
+    public const string StoreTimeout = "WW_STORE_TIMEOUT";
+
     /// <summary><c>ww node --http-port</c>: the port of /alive, /ready and /metrics.</summary>
     public const string HttpPort = "WW_HTTP_PORT";
 

@@ -54,6 +54,16 @@ internal sealed class ClusterOptionSet
         },
         () => "5s");
 
+    /// <summary>The blob retry budget, as written (checked by <see cref="Duration"/>).</summary>
+    public Option<string> StoreTimeout { get; } = CliOptions.FromEnvironment("--store-timeout", Env.StoreTimeout,
+        "How long one blob storage request may take, retries included, before the store counts as unreachable, e.g. 30s",
+        (t, s) =>
+        {
+            Duration(t, s);
+            return t;
+        },
+        () => "30s");
+
     /// <summary>Akka's own log level; its events are for operators when something is wrong.</summary>
     public Option<string> AkkaLogLevel { get; } = CliOptions.FromEnvironment("--akka-log-level", Env.AkkaLogLevel,
         "Level of Akka's own log events (any case)", (t, s) => LogLevel(t, s), () => "WARNING");
@@ -63,7 +73,7 @@ internal sealed class ClusterOptionSet
     {
         // Case-insensitive (a variable may say "info"), so the choices are shown rather than enforced by AcceptOnlyFromAmong.
         AkkaLogLevel.HelpName = string.Join('|', AkkaLogLevels);
-        command.AddOptions(StableAfter, Port, Hostname, PublicHostname, Seeds, Parallel, Staging, MinWorkers, AkkaLogLevel);
+        command.AddOptions(StableAfter, Port, Hostname, PublicHostname, Seeds, Parallel, Staging, MinWorkers, StoreTimeout, AkkaLogLevel);
     }
 
     /// <summary>True when the member joins seeds rather than forming a cluster of its own.</summary>
@@ -90,6 +100,9 @@ internal sealed class ClusterOptionSet
 
     /// <summary>Layers analyzed at once: the option or WW_PARALLEL when positive, else one per core.</summary>
     public int ParallelLayers(ParseResult p) => p.GetValue(Parallel) is > 0 and var n ? n : Environment.ProcessorCount;
+
+    /// <summary>The blob retry budget.</summary>
+    public TimeSpan StoreRetryBudget(ParseResult p) => Duration(p.GetValue(StoreTimeout)!, StoreTimeout.Name);
 
     /// <summary>The staging folder.</summary>
     public string StagingFolder(ParseResult p) => p.GetValue(Staging)!;

@@ -7,6 +7,7 @@ using Serilog;
 using WeightWatcher.Cluster.Hosting;
 using WeightWatcher.Cluster.Workers;
 using WeightWatcher.Core.Spectral;
+using WeightWatcher.Storage;
 
 namespace WeightWatcher.Cli.Commands.Zoo;
 
@@ -52,7 +53,7 @@ internal sealed class ZooHost : IAsyncDisposable
     }, null);
 
     /// <summary>Builds and starts a member.</summary>
-    public static async Task<ZooHost> StartAsync(ZooClusterOptions options, int parallel, string staging, CancellationToken cancellation)
+    public static async Task<ZooHost> StartAsync(ZooClusterOptions options, int parallel, string staging, TimeSpan storeRetryBudget, CancellationToken cancellation)
     {
         var (analyzer, backend) = EngineFactory.Create(SpectralPrecision.Double, parallel);
         // No default configuration sources: every setting comes from the command line or WW_* variables, and
@@ -63,7 +64,8 @@ internal sealed class ZooHost : IAsyncDisposable
         // The command owns SIGTERM and SIGINT (StopSignals): the host's console lifetime would stop the member
         // behind the command's back, leaving it waiting on a cluster that is gone.
         builder.Services.AddSingleton<IHostLifetime, CommandOwnedLifetime>();
-        builder.Services.AddWeightWatcherNode(options, _ => new ZooNodeServices(analyzer, staging, stagingBytes: 20L << 30, parallelism: parallel));
+        builder.Services.AddWeightWatcherNode(options, _ => new ZooNodeServices(analyzer, staging, stagingBytes: 20L << 30, parallelism: parallel,
+            openStore: (spec, create) => StoreFactory.Create(spec, create, retryBudget: storeRetryBudget)));
         var host = builder.Build();
         // The container owns (and disposes) the node's services; the command reads the result store through them.
         var services = host.Services.GetRequiredService<ZooNodeServices>();

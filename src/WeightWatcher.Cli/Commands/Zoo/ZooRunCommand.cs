@@ -60,7 +60,7 @@ internal static class ZooRunCommand
             var clock = System.Diagnostics.Stopwatch.StartNew();
             using var signals = new StopSignals(cancellation);
             var stop = signals.Token;
-            var starting = Task.Run(() => ZooHost.StartAsync(clusterOptions, cluster.ParallelLayers(p), cluster.StagingFolder(p), stop), stop);
+            var starting = Task.Run(() => ZooHost.StartAsync(clusterOptions, cluster.ParallelLayers(p), cluster.StagingFolder(p), cluster.StoreRetryBudget(p), stop), stop);
             ZooJobSpec spec;
             try
             {
@@ -144,8 +144,9 @@ internal static class ZooRunCommand
             }
             storeSpec = Absolute(storeSpec);
             string? resultSpec = p.GetValue(resultStore) is { } r ? Absolute(r) : null;
-            StoreFactory.Create(storeSpec).Dispose();
-            StoreFactory.Create(resultSpec ?? storeSpec, createIfMissing: true).Dispose();
+            var budget = cluster.StoreRetryBudget(p);
+            StoreFactory.Create(storeSpec, retryBudget: budget).Dispose();
+            StoreFactory.Create(resultSpec ?? storeSpec, createIfMissing: true, retryBudget: budget).Dispose();
             return new ZooJobSpec(
                 $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}",
                 storeSpec, modelsPrefix ?? "", resultSpec, p.GetValue(results) ?? "results/", p.GetValue(catalog), options, DateTimeOffset.UtcNow, dispatch, reportSettings);
