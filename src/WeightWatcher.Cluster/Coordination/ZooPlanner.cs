@@ -165,7 +165,11 @@ public sealed class ZooPlanner
             }
             try
             {
-                return (ZooCatalog.Parse(text, path), path);
+                // A bad row costs that row only: listed as a failure naming its line, the other rows are used.
+                var rowErrors = new List<CatalogException>();
+                var catalog = ZooCatalog.Parse(text, path, rowErrors);
+                failures.AddRange(rowErrors.Select(e => ZooFailure.OfCatalog(e.Message)));
+                return (catalog, path);
             }
             catch (CatalogException e)
             {

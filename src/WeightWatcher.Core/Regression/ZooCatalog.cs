@@ -75,7 +75,12 @@ public sealed class ZooCatalog
     /// <exception cref="CatalogException">No header or no <c>model</c> column, an empty or duplicate header
     /// name, a row with a different number of fields than the header, an empty or duplicate model, an
     /// accuracy that is not a finite number, or broken quoting.</exception>
-    public static ZooCatalog Parse(string csvText, string sourceName)
+    /// <param name="rowErrors">
+    /// When given, a bad row (wrong field count, empty or repeated model, an accuracy that is not a number, a
+    /// <c>file</c> that is not a path inside the store or names another row's file) is left out and its
+    /// error added here, so one bad row costs only that row; when null, the first bad row is thrown.
+    /// </param>
+    public static ZooCatalog Parse(string csvText, string sourceName, ICollection<CatalogException>? rowErrors = null)
     {
         ArgumentNullException.ThrowIfNull(csvText);
         ArgumentNullException.ThrowIfNull(sourceName);
@@ -116,7 +121,21 @@ public sealed class ZooCatalog
 
         var entries = new List<CatalogEntry>();
         var firstLine = new Dictionary<string, int>(StringComparer.Ordinal);
+        var fileLine = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (line, fields) in records.Skip(1))
+        {
+            try
+            {
+                entries.Add(ParseRow(line, fields));
+            }
+            catch (CatalogException e) when (rowErrors is not null)
+            {
+                rowErrors.Add(e);
+            }
+        }
+        return new ZooCatalog(entries, extra.Select(i => header[i]).ToList());
+
+        CatalogEntry ParseRow(int line, List<string> fields)
         {
             if (fields.Count != header.Length)
             {
@@ -127,18 +146,34 @@ public sealed class ZooCatalog
             {
                 throw new CatalogException(sourceName, line, "empty model name");
             }
-            if (!firstLine.TryAdd(name, line))
+            if (firstLine.TryGetValue(name, out int first))
             {
-                throw new CatalogException(sourceName, line, $"model '{name}' already listed on line {firstLine[name]}");
+                throw new CatalogException(sourceName, line, $"model '{name}' already listed on line {first}");
             }
-            entries.Add(new CatalogEntry(
+            var entry = new CatalogEntry(
                 name,
                 Optional(fields, series),
                 ParseAccuracy(Optional(fields, accuracy), fromError, header, accuracy, sourceName, line),
-                Optional(fields, file),
-                extra.ToDictionary(i => header[i], i => fields[i], StringComparer.Ordinal)));
+                CheckFile(Optional(fields, file), sourceName, line),
+                extra.ToDictionary(i => header[i], i => fields[i], StringComparer.Ordinal));
+            if (entry.File is { } path && !fileLine.TryAdd(path.TrimEnd('/'), line))
+            {
+                throw new CatalogException(sourceName, line, $"file '{path}' already listed on line {fileLine[path.TrimEnd('/')]}");
+            }
+            firstLine.Add(name, line);
+            return entry;
         }
-        return new ZooCatalog(entries, extra.Select(i => header[i]).ToList());
+    }
+
+    /// <summary>A <c>file</c> cell names a model in the store: relative, without <c>..</c> segments or backslashes.</summary>
+    private static string? CheckFile(string? file, string sourceName, int line)
+    {
+        if (file is not null && (file.StartsWith('/') || file.Contains('\\', StringComparison.Ordinal) || file.Contains(':', StringComparison.Ordinal)
+            || file.Split('/').Any(segment => segment is ".." or ".")))
+        {
+            throw new CatalogException(sourceName, line, $"file '{file}' is not a path inside the store (relative, no '.' or '..' segments, no backslash or drive)");
+        }
+        return file;
     }
 
     /// <summary>The entry of <paramref name="model"/> (exact, case-sensitive name), or null.</summary>

@@ -72,7 +72,33 @@ public sealed class ZooCatalogTests
         { "model,note\nm1,\"open\nm2,x\n", 2, "never closed" },
         { "model,note\nm1,ab\"c\n", 2, "quote inside an unquoted field" },
         { "model,note\nm1,\"ab\"c\n", 2, "text after a closing quote" },
+        { "model,file\nm1,../../etc/passwd\n", 2, "not a path inside the store" },
+        { "model,file\nm1,/etc/passwd\n", 2, "not a path inside the store" },
+        { "model,file\nm1,models/./a.pt\n", 2, "not a path inside the store" },
+        { "model,file\nm1,C:\\x.pt\n", 2, "not a path inside the store" },
+        { "model,file\nm1,a.pt\nm2,a.pt/\n", 3, "file 'a.pt/' already listed on line 2" },
     };
+
+    [Fact]
+    public void With_row_errors_collected_each_bad_row_is_left_out_and_named_and_the_rest_is_read()
+    {
+        var errors = new List<CatalogException>();
+        var catalog = ZooCatalog.Parse(
+            "model,top1_acc,series,file\n" +
+            "m1,91.5,s,m1.pt\n" +
+            "m2,ninety,s,m2.pt\n" +      // not a number
+            "m1,92,s,m1b.pt\n" +         // repeated model
+            "m3,93,s,../escape.pt\n" +   // outside the store
+            "m4,94,s,m1.pt\n" +          // another row's file
+            "m5,95,s\n" +                // field count
+            "m6,96,s,m6.pt\n",
+            "zoo/catalog.csv", errors);
+        Assert.Equal(["m1", "m6"], catalog.Entries.Select(e => e.Model));
+        Assert.Equal([3, 4, 5, 6, 7], errors.Select(e => e.Line));
+        Assert.All(errors, e => Assert.StartsWith($"zoo/catalog.csv, line {e.Line}: ", e.Message, StringComparison.Ordinal));
+        Assert.Equal(91.5, catalog.Find("m1")!.Accuracy);
+        Assert.Throws<CatalogException>(() => ZooCatalog.Parse("model,top1_acc\nm1,x\n", "strict.csv"));
+    }
 
     [Theory]
     [MemberData(nameof(BadCatalogs))]
