@@ -34,6 +34,8 @@ public sealed class MultiNodeZooJobTests
         var single = WwProcess.Run(JobTimeout, null, "zoo", "run", "--store", zoo, "--result-store", reference.Path);
         Assert.True(single.ExitCode == 0, $"one-process run: exit {single.ExitCode}\n{WwProcess.Tail(single.Stderr)}");
         var expected = ResultFiles.Csv(Path.Combine(reference.Path, "results"), "layers.csv");
+        var expectedModels = ResultFiles.Csv(Path.Combine(reference.Path, "results"), "models.csv");
+        var expectedSeries = ResultFiles.Csv(Path.Combine(reference.Path, "results"), "series.csv");
         int layers = expected.Length - 1;
 
         using var results = new TempDir();
@@ -73,7 +75,10 @@ public sealed class MultiNodeZooJobTests
             Assert.True(exit == 0, $"exit {exit}\n{runner.Stdout}\n{WwProcess.Tail(runner.Stderr)}");
             string resultsDir = Path.Combine(results.Path, "results");
             var actual = ResultFiles.Csv(resultsDir, "layers.csv");
+            // Determinism: three workers with a kill give the one-process run's tables, byte for byte.
             Assert.Equal(expected, actual);
+            Assert.Equal(expectedModels, ResultFiles.Csv(resultsDir, "models.csv"));
+            Assert.Equal(expectedSeries, ResultFiles.Csv(resultsDir, "series.csv"));
             var keys = actual.Skip(1).Select(l => string.Join(',', l.Split(',').Take(2))).ToList();
             Assert.Equal(keys.Count, keys.Distinct().Count());
             var manifest = ResultFiles.Manifest(resultsDir);
