@@ -47,6 +47,29 @@ internal static class CliOptions
             ? value
             : throw new FormatException($"{source} must be an integer of at least {minimum}, not '{text}'");
 
+    /// <summary>
+    /// A size in bytes written with a unit (<c>512M</c>, <c>4G</c>, <c>1.5G</c>; a plain number is megabytes),
+    /// at least 64 MB, named <paramref name="source"/> in the error.
+    /// </summary>
+    public static long Size(string text, string source)
+    {
+        string t = text.Trim().ToUpperInvariant().TrimEnd('B');
+        double scale = t.EndsWith('G') ? 1L << 30 : t.EndsWith('K') ? 1L << 10 : 1L << 20;
+        string number = t.TrimEnd('G', 'M', 'K');
+        return double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double value)
+            && value * scale >= 64L << 20 && value * scale < long.MaxValue
+            ? (long)(value * scale)
+            : throw new FormatException($"{source} must be a size of at least 64M such as 512M or 4G, not '{text}'");
+    }
+
+    /// <summary>
+    /// <c>--max-memory</c> (<c>WW_MAX_MEMORY</c>): the bytes the layers in flight may hold together; larger
+    /// layers wait for others to finish, and a layer that cannot fit alone fails with the figures.
+    /// </summary>
+    public static Option<long> MaxMemory() => FromEnvironment("--max-memory", EnvironmentDefaults.MaxMemory,
+        "Memory the layers analyzed at once may hold together, e.g. 4G (default: 60% of the memory available to the process)",
+        Size, Core.Analysis.MemoryBudget.DefaultBytes);
+
     /// <summary>A port number (1 to 65535), named <paramref name="source"/> in the error.</summary>
     public static int PortNumber(string text, string source) =>
         Integer(text, source, 1) is var port and <= 65535 ? port : throw new FormatException($"{source} must be a port number (1 to 65535), not '{text}'");

@@ -25,17 +25,19 @@ internal static class EngineFactory
         DefaultValueFactory = _ => 0,
     };
 
-    public static void AddTo(Command command) => command.AddOptions(Precision, Threads);
+    public static Option<long> MaxMemory { get; } = CliOptions.MaxMemory();
+
+    public static void AddTo(Command command) => command.AddOptions(Precision, Threads, MaxMemory);
 
     public static (Analyzer Analyzer, ISpectralBackend Backend) Create(ParseResult p)
     {
         // The parser has already refused any other word (AcceptOnlyFromAmong).
         var precision = p.GetValue(Precision) == "single" ? SpectralPrecision.Single : SpectralPrecision.Double;
         int threads = p.GetValue(Threads);
-        return Create(precision, threads);
+        return Create(precision, threads, p.GetValue(MaxMemory));
     }
 
-    public static (Analyzer Analyzer, ISpectralBackend Backend) Create(SpectralPrecision precision, int threads)
+    public static (Analyzer Analyzer, ISpectralBackend Backend) Create(SpectralPrecision precision, int threads, long maxMemory)
     {
         var backend = SpectralBackends.Create(precision, out var warning);
         if (warning is not null)
@@ -48,6 +50,6 @@ internal static class EngineFactory
             OpenBlasSpectralBackend.Threads = 1;
         }
         int layers = threads > 0 ? threads : Environment.ProcessorCount;
-        return (new Analyzer(backend, layers), backend);
+        return (new Analyzer(backend, layers, new MemoryBudget(maxMemory)), backend);
     }
 }

@@ -39,6 +39,9 @@ internal static class EnvironmentDefaults
     /// <summary><c>--store-timeout</c>: how long a blob request may take, retries included.</summary>
     public const string StoreTimeout = "WW_STORE_TIMEOUT";
 
+    /// <summary><c>--max-memory</c>: the memory budget of the layers in flight.</summary>
+    public const string MaxMemory = "WW_MAX_MEMORY";
+
     /// <summary><c>ww node --http-port</c>: the port of /alive, /ready and /metrics.</summary>
     public const string HttpPort = "WW_HTTP_PORT";
 

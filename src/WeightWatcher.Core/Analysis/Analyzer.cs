@@ -17,14 +17,22 @@ public sealed class Analyzer
     private readonly int _parallelism;
     private readonly TensorBufferPool _buffers;
 
-    /// <summary>Creates an analyzer over <paramref name="backend"/>, running up to <paramref name="parallelism"/> layers at once.</summary>
-    public Analyzer(ISpectralBackend backend, int parallelism = 0)
+    /// <summary>
+    /// Creates an analyzer over <paramref name="backend"/>, running up to <paramref name="parallelism"/> layers
+    /// at once within <paramref name="memory"/> (default: <see cref="MemoryBudget.DefaultBytes"/>).
+    /// </summary>
+    public Analyzer(ISpectralBackend backend, int parallelism = 0, MemoryBudget? memory = null)
     {
         Backend = backend;
         _esd = new EsdCalculator(backend);
         _parallelism = parallelism > 0 ? parallelism : Environment.ProcessorCount;
-        _buffers = new TensorBufferPool(maxArrays: _parallelism, budgetBytes: 1L << 30);
+        Memory = memory ?? new MemoryBudget(Math.Max(MemoryBudget.DefaultBytes(), 1L << 28));
+        // Arrays kept for reuse are memory the leases do not see: a quarter of the budget at most.
+        _buffers = new TensorBufferPool(maxArrays: _parallelism, budgetBytes: Math.Min(1L << 30, Memory.Bytes / 4));
     }
+
+    /// <summary>The bytes the layers in flight may hold together.</summary>
+    public MemoryBudget Memory { get; }
 
     /// <summary>The spectral backend in use.</summary>
     public ISpectralBackend Backend { get; }
@@ -132,6 +140,17 @@ public sealed class Analyzer
         {
             throw new ModelFormatException(tensor.SourceFile, tensor.Name, $"shape {tensor.ShapeText} is too large to analyze");
         }
+        long smaller = rows.Min(r => (long)Math.Min(r.N, r.M));
+        MemoryBudget.Lease lease;
+        try
+        {
+            lease = Memory.Acquire(MemoryBudget.Estimate(count, smaller));
+        }
+        catch (InsufficientMemoryException e)
+        {
+            throw new LayerAnalysisException($"{tensor.SourceFile}: tensor '{tensor.Name}': shape {tensor.ShapeText} {e.Message}; layer skipped");
+        }
+        using var held = lease;
         // A pooled array may be longer than the tensor: only its first `count` elements are the tensor.
         var data = _buffers.Rent((int)count);
         try

@@ -64,6 +64,9 @@ internal sealed class ClusterOptionSet
         },
         () => "30s");
 
+    /// <summary>The memory budget of the layers this member analyzes at once.</summary>
+    public Option<long> MaxMemory { get; } = CliOptions.MaxMemory();
+
     /// <summary>Akka's own log level; its events are for operators when something is wrong.</summary>
     public Option<string> AkkaLogLevel { get; } = CliOptions.FromEnvironment("--akka-log-level", Env.AkkaLogLevel,
         "Level of Akka's own log events (any case)", (t, s) => LogLevel(t, s), () => "WARNING");
@@ -73,7 +76,7 @@ internal sealed class ClusterOptionSet
     {
         // Case-insensitive (a variable may say "info"), so the choices are shown rather than enforced by AcceptOnlyFromAmong.
         AkkaLogLevel.HelpName = string.Join('|', AkkaLogLevels);
-        command.AddOptions(StableAfter, Port, Hostname, PublicHostname, Seeds, Parallel, Staging, MinWorkers, StoreTimeout, AkkaLogLevel);
+        command.AddOptions(StableAfter, Port, Hostname, PublicHostname, Seeds, Parallel, Staging, MinWorkers, StoreTimeout, MaxMemory, AkkaLogLevel);
     }
 
     /// <summary>True when the member joins seeds rather than forming a cluster of its own.</summary>

@@ -27,7 +27,7 @@ internal static class NodeCommand
             using var signals = new StopSignals(cancellation);
             try
             {
-                await using var host = await ZooHost.StartAsync(options, cluster.ParallelLayers(p), cluster.StagingFolder(p), cluster.StoreRetryBudget(p), signals.Token);
+                await using var host = await ZooHost.StartAsync(options, cluster.ParallelLayers(p), cluster.StagingFolder(p), cluster.StoreRetryBudget(p), p.GetValue(cluster.MaxMemory), signals.Token);
                 Console.Error.WriteLine($"ww node listening on {options.PublicHostname ?? options.Hostname}:{options.Port}; seeds {string.Join(",", options.SeedAddresses())}");
                 await host.WaitForShutdownAsync(signals.Token);
                 Log.Information("ww node on port {Port} stopping", options.Port);

@@ -53,9 +53,9 @@ internal sealed class ZooHost : IAsyncDisposable
     }, null);
 
     /// <summary>Builds and starts a member.</summary>
-    public static async Task<ZooHost> StartAsync(ZooClusterOptions options, int parallel, string staging, TimeSpan storeRetryBudget, CancellationToken cancellation)
+    public static async Task<ZooHost> StartAsync(ZooClusterOptions options, int parallel, string staging, TimeSpan storeRetryBudget, long maxMemory, CancellationToken cancellation)
     {
-        var (analyzer, backend) = EngineFactory.Create(SpectralPrecision.Double, parallel);
+        var (analyzer, backend) = EngineFactory.Create(SpectralPrecision.Double, parallel, maxMemory);
         // No default configuration sources: every setting comes from the command line or WW_* variables, and
         // the defaults' appsettings.json watcher would put inotify watches on the whole working directory
         // tree, which dominates a cluster of one's start. Logging goes to Serilog directly.

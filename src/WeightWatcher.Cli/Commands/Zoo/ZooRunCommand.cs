@@ -60,7 +60,7 @@ internal static class ZooRunCommand
             var clock = System.Diagnostics.Stopwatch.StartNew();
             using var signals = new StopSignals(cancellation);
             var stop = signals.Token;
-            var starting = Task.Run(() => ZooHost.StartAsync(clusterOptions, cluster.ParallelLayers(p), cluster.StagingFolder(p), cluster.StoreRetryBudget(p), stop), stop);
+            var starting = Task.Run(() => ZooHost.StartAsync(clusterOptions, cluster.ParallelLayers(p), cluster.StagingFolder(p), cluster.StoreRetryBudget(p), p.GetValue(cluster.MaxMemory), stop), stop);
             ZooJobSpec spec;
             try
             {
