@@ -18,7 +18,7 @@ public sealed class ChartPackagingTests
     [InlineData("registry.example.com", "2.0.1", "", "registry.example.com/weightwatcher-cluster:2.0.1")]
     [InlineData("registry.example.com:5000", "", "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
         "registry.example.com:5000/weightwatcher-cluster@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
-    public void TheImageIsRegistryRepositoryAndTagOrDigest(string registry, string tag, string digest, string expected)
+    public void The_image_is_registry_repository_and_tag_or_digest(string registry, string tag, string digest, string expected)
     {
         var rendered = Helm.Template(null, $"image.registry={registry}", $"image.tag={tag}", $"image.digest={digest}", "imagePullSecrets[0].name=registry-credentials");
         Assert.Equal("0.1.0", Chart.Metadata.Scalar("appVersion"));

@@ -19,7 +19,7 @@ public sealed class BackendAgreementTests
     }
 
     [Fact]
-    public void AgreeingBackendsDifferByRoundingAndAPerturbedOneIsCaught()
+    public void Agreeing_backends_differ_by_rounding_and_a_perturbed_one_is_caught()
     {
         using var dir = new TempDir();
         string path = dir.File("reference.npz");
@@ -38,7 +38,7 @@ public sealed class BackendAgreementTests
     }
 
     [Fact]
-    public void TheNativeBackendAgreesWithTheManagedOneWithinParity()
+    public void The_native_backend_agrees_with_the_managed_one_within_parity()
     {
         Backends.RequireNative();
         using var dir = new TempDir();

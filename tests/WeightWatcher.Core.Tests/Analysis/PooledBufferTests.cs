@@ -14,7 +14,7 @@ namespace WeightWatcher.Core.Tests.Analysis;
 public sealed class PooledBufferTests
 {
     [Fact]
-    public void ThePoolHandsOutTheSmallestArrayThatFitsAndKeepsTheLargest()
+    public void The_pool_hands_out_the_smallest_array_that_fits_and_keeps_the_largest()
     {
         var pool = new TensorBufferPool(maxArrays: 2, budgetBytes: 1L << 30);
         var big = pool.Rent(1000);
@@ -42,7 +42,7 @@ public sealed class PooledBufferTests
     }
 
     [Fact]
-    public void AMatrixIsItsFirstRowsTimesColsElementsWhateverFollows()
+    public void A_matrix_is_its_first_rows_times_cols_elements_whatever_follows()
     {
         var exact = NativeTestData.Random(40, 25, 11);
         var longer = new double[exact.Values.Length + 300];
@@ -61,7 +61,7 @@ public sealed class PooledBufferTests
     }
 
     [Fact]
-    public void TheNativeBackendsReadOnlyTheFirstRowsTimesColsElements()
+    public void The_native_backends_read_only_the_first_rows_times_cols_elements()
     {
         Backends.RequireNative();
         var exact = NativeTestData.Random(40, 25, 11);
@@ -76,7 +76,7 @@ public sealed class PooledBufferTests
     }
 
     [Fact]
-    public void AnalyzingFromReusedLongerBuffersGivesTheSameRowsAsFreshExactOnes()
+    public void Analyzing_from_reused_longer_buffers_gives_the_same_rows_as_fresh_exact_ones()
     {
         // One layer at a time, largest first: every later layer reuses a longer array that still holds
         // the previous layer's elements. Randomize exercises the shuffled ESD on those arrays too.

@@ -18,7 +18,7 @@ public sealed class NativeConcurrencyTests
     [InlineData(SpectralPrecision.Double, 0)]
     [InlineData(SpectralPrecision.Double, 1)]
     [InlineData(SpectralPrecision.Single, 0)]
-    public async Task ParallelTasksGiveTheSameValuesAsSequentialCalls(SpectralPrecision precision, int threads)
+    public async Task Parallel_tasks_give_the_same_values_as_sequential_calls(SpectralPrecision precision, int threads)
     {
         Backends.RequireNative();
         int previousThreads = OpenBlasSpectralBackend.Threads;
