@@ -134,6 +134,11 @@ public static class ZooClusterHostingExtensions
         akka.loglevel = {{options.AkkaLogLevel}}
         akka.stdout-loglevel = WARNING
         akka.cluster.split-brain-resolver.stable-after = {{(int)options.StableAfter.TotalMilliseconds}}ms
+        # Keep-majority decides once membership has been stable for stable-after. The down-all-when-unstable
+        # fallback (on by default, at 3/4 of stable-after past it) downed every member, the submitter
+        # included, when two busy cores delayed the gossip that settles a single killed worker: a job lost
+        # to a fault the majority rule handles. A flapping network then waits instead of losing everything.
+        akka.cluster.split-brain-resolver.down-all-when-unstable = off
         akka.cluster.run-coordinated-shutdown-when-down = on
         # Workers keep every core busy with LAPACK, which delays heartbeats (2.1 s gaps measured on two
         # cores against the 1 s interval): a longer pause than the 3 s default keeps a busy node from
