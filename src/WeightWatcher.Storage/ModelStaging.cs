@@ -59,16 +59,12 @@ public sealed class ModelStaging
         ArgumentNullException.ThrowIfNull(modelRoot);
         ArgumentNullException.ThrowIfNull(files);
         var isFolder = modelRoot.Length == 0 || modelRoot.EndsWith('/');
-        var rootPath = modelRoot.TrimEnd('/');
-        if (rootPath.Length > 0)
-        {
-            StorePaths.ValidateObjectPath(store.Description, rootPath);
-        }
         if (store.LocalRoot is { } localRoot)
         {
+            string rootPath = ValidRoot(store, modelRoot);
             return rootPath.Length == 0 ? localRoot : Path.Combine(localRoot, rootPath.Replace('/', Path.DirectorySeparatorChar));
         }
-        CheckFiles(store, modelRoot, isFolder, files);
+        CheckModelFiles(store, modelRoot, files);
         var key = KeyOf(modelRoot, files);
         var folder = Path.Combine(_cacheDirectory, key);
         await _staging.RunAsync(key, token => StageCoreAsync(store, modelRoot, isFolder, files, key, token), cancellation).ConfigureAwait(false);
@@ -86,12 +82,19 @@ public sealed class ModelStaging
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(modelRoot);
         ArgumentNullException.ThrowIfNull(files);
+        ValidRoot(store, modelRoot);
+        CheckFiles(store, modelRoot, modelRoot.Length == 0 || modelRoot.EndsWith('/'), files);
+    }
+
+    /// <summary>The model's root without its trailing '/', checked to be an object path ("" for the whole store).</summary>
+    private static string ValidRoot(IModelStore store, string modelRoot)
+    {
         var rootPath = modelRoot.TrimEnd('/');
         if (rootPath.Length > 0)
         {
             StorePaths.ValidateObjectPath(store.Description, rootPath);
         }
-        CheckFiles(store, modelRoot, modelRoot.Length == 0 || modelRoot.EndsWith('/'), files);
+        return rootPath;
     }
 
     private static void CheckFiles(IModelStore store, string modelRoot, bool isFolder, IReadOnlyList<StoredObject> files)

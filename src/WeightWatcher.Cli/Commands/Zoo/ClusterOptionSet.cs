@@ -47,22 +47,12 @@ internal sealed class ClusterOptionSet
     /// <summary>The split-brain resolver's stable period, as written (checked by <see cref="Duration"/>).</summary>
     public Option<string> StableAfter { get; } = CliOptions.FromEnvironment("--stable-after", Env.StableAfter,
         "How long membership must be stable before the split-brain resolver downs unreachable members, e.g. 5s or 1500ms",
-        (t, s) =>
-        {
-            Duration(t, s); // checked here so that a bad value fails at parse time; converted in Bind
-            return t;
-        },
-        () => "5s");
+        CheckedDuration, () => "5s");
 
     /// <summary>The blob retry budget, as written (checked by <see cref="Duration"/>).</summary>
     public Option<string> StoreTimeout { get; } = CliOptions.FromEnvironment("--store-timeout", Env.StoreTimeout,
         "How long one blob storage request may take, retries included, before the store counts as unreachable, e.g. 30s",
-        (t, s) =>
-        {
-            Duration(t, s);
-            return t;
-        },
-        () => "30s");
+        CheckedDuration, () => "30s");
 
     /// <summary>The memory budget of the layers this member analyzes at once.</summary>
     public Option<long> MaxMemory { get; } = CliOptions.MaxMemory();
@@ -109,6 +99,13 @@ internal sealed class ClusterOptionSet
 
     /// <summary>The staging folder.</summary>
     public string StagingFolder(ParseResult p) => p.GetValue(Staging)!;
+
+    /// <summary>A duration kept as written, checked at parse time so that a bad value fails there (converted when bound).</summary>
+    private static string CheckedDuration(string text, string source)
+    {
+        Duration(text, source);
+        return text;
+    }
 
     /// <summary>A duration as Akka writes them: <c>5s</c>, <c>1500ms</c>, or plain seconds.</summary>
     /// <exception cref="ArgumentException">Not a positive duration.</exception>

@@ -15,10 +15,6 @@ internal sealed class StopSignals : IDisposable
     /// <summary>The longest a member may take to leave after a stop signal.</summary>
     public static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
-    // Rooted while in use: a registration that is collected unregisters itself in its finalizer, and the
-    // default disposition (an immediate exit) would be back.
-    private static StopSignals? s_current;
-
     private readonly CancellationTokenSource _stop;
     private readonly PosixSignalRegistration[] _registrations;
     private int _exitCode;
@@ -33,7 +29,6 @@ internal sealed class StopSignals : IDisposable
             PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, "SIGTERM", 15)),
             PosixSignalRegistration.Create(PosixSignal.SIGINT, c => OnSignal(c, "SIGINT", 2)),
         ];
-        s_current = this;
     }
 
     /// <summary>Cancelled by the first stop signal.</summary>
@@ -70,7 +65,6 @@ internal sealed class StopSignals : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        Interlocked.CompareExchange(ref s_current, null, this);
         foreach (var r in _registrations)
         {
             r.Dispose();
