@@ -55,7 +55,7 @@ public static class StoreFactory
         {
             return CreateFromConnectionString(spec, createIfMissing, getEnvironment, retryBudget ?? DefaultRetryBudget);
         }
-        if (spec.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || spec.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        if (IsContainerUri(spec))
         {
             return CreateFromUri(spec, createIfMissing, credential, getEnvironment, retryBudget ?? DefaultRetryBudget);
         }
@@ -157,8 +157,8 @@ public static class StoreFactory
     /// A store spec as it may be shown (logs, job status, errors): a container URI's SAS signature replaced
     /// by <c>REDACTED</c>; other specs (az://container, local folders) carry no secret and are unchanged.
     /// </summary>
-    public static string Redact(string spec) =>
-        spec.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || spec.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
-            ? RedactedSpec(spec)
-            : spec;
+    public static string Redact(string spec) => IsContainerUri(spec) ? RedactedSpec(spec) : spec;
+
+    private static bool IsContainerUri(string spec) =>
+        spec.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || spec.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 }
