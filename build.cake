@@ -102,10 +102,19 @@ Task("Test")
         failure = e;
     }
     int passed = 0, failed = 0, skipped = 0;
+    var failures = new List<string>();
     foreach (var trx in GetFiles(testResults.FullPath + "/**/*.trx"))
     {
         var ns = XNamespace.Get("http://microsoft.com/schemas/VisualStudio/TeamTest/2010");
-        var counters = XDocument.Load(trx.FullPath).Descendants(ns + "Counters").Single();
+        var document = XDocument.Load(trx.FullPath);
+        // CI shows only the tail of the output: name each failed test and its message's first lines here.
+        foreach (var result in document.Descendants(ns + "UnitTestResult").Where(r => (string?)r.Attribute("outcome") == "Failed"))
+        {
+            var message = (string?)result.Descendants(ns + "Message").FirstOrDefault() ?? "";
+            var lines = message.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).Take(6);
+            failures.Add($"FAILED {(string?)result.Attribute("testName")}\n    " + string.Join("\n    ", lines));
+        }
+        var counters = document.Descendants(ns + "Counters").Single();
         passed += (int)counters.Attribute("passed")!;
         failed += (int)counters.Attribute("failed")! + (int)counters.Attribute("error")! + (int)counters.Attribute("timeout")! + (int)counters.Attribute("aborted")!;
         // xunit v3 leaves notExecuted at 0 and counts a skipped test only as not executed.
@@ -119,6 +128,10 @@ Task("Test")
     if (DirectoryExists(screenshots))
     {
         Information($"Report screenshots (headless Chromium): {screenshots.FullPath}");
+    }
+    foreach (var line in failures)
+    {
+        Console.WriteLine(line);
     }
     // Plain stdout, no colour codes: CI reads this closing line as the test count.
     Console.WriteLine(skipped > 0 ? $"{passed} passed, {failed} failed, {skipped} skipped" : $"{passed} passed, {failed} failed");
