@@ -16,8 +16,8 @@ public sealed class JobRunTests
     private static readonly DateTimeOffset T0 = new(2026, 12, 7, 2, 0, 0, TimeSpan.Zero);
     private static readonly ZooCoordinatorSettings Defaults = new(MaxInFlight: 2, TaskTimeout: TimeSpan.FromSeconds(60), MaxAttempts: 3, RegionSettle: TimeSpan.FromSeconds(5));
 
-    private static ZooJobSpec Spec(string id = "job-1", ZooCoordinatorSettings? dispatch = null) =>
-        new(id, "/zoo", "models/", null, "results/", null, new AnalysisOptions(), T0, dispatch);
+    private static ZooJobSpec Spec(string id = "job-1", ZooCoordinatorSettings? dispatch = null, string models = "models/") =>
+        new(id, "/zoo", models, null, "results/", null, new AnalysisOptions(), T0, dispatch);
 
     /// <summary>Two models of two layers each: keys a0, a1, b0, b1.</summary>
     private static ZooPlan Plan() => new(
@@ -59,7 +59,7 @@ public sealed class JobRunTests
     public void Another_job_is_refused_while_one_runs_and_a_finished_job_is_not_restarted()
     {
         var running = JobRun.Idle(Defaults).Submit(Spec(), T0).Step.Next;
-        var (step, refusal) = running.Submit(Spec("job-2"), T0);
+        var (step, refusal) = running.Submit(Spec("job-2", models: "other/"), T0);
         Assert.Equal("job job-1 is running; job-2 was not started", refusal);
         Assert.Same(running, step.Next);
         Assert.Empty(step.Effects);
@@ -68,6 +68,42 @@ public sealed class JobRunTests
         Assert.Equal(JobPhase.Finished, finished.Phase);
         Assert.Empty(finished.Submit(Spec(), T0).Step.Effects);
         Assert.Equal(JobPhase.Planning, finished.Submit(Spec("job-2"), T0).Step.Next.Phase);
+    }
+
+    [Fact]
+    public void A_resubmission_of_the_running_work_follows_the_running_job()
+    {
+        var running = JobRun.Idle(Defaults).Submit(Spec(), T0).Step.Next;
+        // The submitter was killed; the same zoo is submitted again as a new job, later, with other dispatch settings.
+        var again = Spec("job-2", Defaults with { MaxInFlight = 7 }) with { SubmittedAt = T0.AddHours(1) };
+        Assert.Equal(running.Spec!.WorkKey, again.WorkKey);
+        var (step, refusal) = running.Submit(again, T0.AddSeconds(3));
+        Assert.Null(refusal);
+        Assert.Same(running, step.Next);
+        Assert.Empty(step.Effects.OfType<StartPlanning>());
+        Assert.Empty(step.Effects.OfType<ReplicateJob>());
+        var status = step.Next.Status(T0.AddSeconds(3));
+        Assert.Equal("job-1", status.JobId);
+        Assert.Equal(again.WorkKey, status.WorkKey);
+        // Other work is other keys: another prefix, other options, another store; a SAS token is not part of the work.
+        Assert.NotEqual(again.WorkKey, Spec(models: "other/").WorkKey);
+        Assert.NotEqual(again.WorkKey, (Spec() with { Options = new AnalysisOptions { MinEvals = 3 } }).WorkKey);
+        Assert.NotEqual(again.WorkKey, (Spec() with { Store = "/zoo2" }).WorkKey);
+        var sas = Spec() with { Store = "https://acct.blob.core.windows.net/zoo?sv=2024-01-01&sig=AAAA" };
+        Assert.Equal(sas.WorkKey, (sas with { Store = "https://acct.blob.core.windows.net/zoo?sv=2024-01-01&sig=BBBB" }).WorkKey);
+    }
+
+    [Fact]
+    public void A_coordinator_taking_over_after_the_end_remembers_the_finished_job_for_an_attaching_client()
+    {
+        var taken = JobRun.Idle(Defaults).Resume(new ZooJobRecord(Spec(), Finished: true), T0);
+        Assert.Empty(taken.Effects);
+        Assert.Equal(JobPhase.Finished, taken.Next.Phase);
+        Assert.Equal("job-1", taken.Next.Status(T0).JobId);
+        Assert.Equal(Spec().WorkKey, taken.Next.Status(T0).WorkKey);
+        // It is not run again, and a new job still starts.
+        Assert.Empty(taken.Next.Submit(Spec(), T0).Step.Effects);
+        Assert.Equal(JobPhase.Planning, taken.Next.Submit(Spec("job-2"), T0).Step.Next.Phase);
     }
 
     [Fact]

@@ -34,7 +34,7 @@ public sealed class ProtocolTests(ITestOutputHelper output) : Akka.Hosting.TestK
             new ZooJobRecord(spec, Finished: true),
             new SubmitJob(spec),
             GetJobStatus.Instance,
-            new JobStatus("job-1", JobPhase.Analyzing, 4, 1, 100, 40, 10, 1, 2, 12.5, "/zoo :: results/", null),
+            new JobStatus("job-1", JobPhase.Analyzing, 4, 1, 100, 40, 10, 1, 2, 12.5, "/zoo :: results/", null, "0123abcd"),
         };
     }
 

@@ -87,13 +87,17 @@ public sealed record JobRun
 
     /// <summary>
     /// A submitted job: started (and replicated) unless another job is running or it is the job that just
-    /// finished. <c>Refusal</c> says why a different running job kept it from starting.
+    /// finished. A submission of the running job's work (<see cref="ZooJobSpec.WorkKey"/>: its submitter was
+    /// killed and the job re-submitted) is not started: the reply, the running job's status, tells the client
+    /// to follow that job. <c>Refusal</c> says why a different running job kept it from starting.
     /// </summary>
     public (JobStep Step, string? Refusal) Submit(ZooJobSpec spec, DateTimeOffset now)
     {
         if (Running && Spec?.JobId != spec.JobId)
         {
-            return (JobStep.Unchanged(this), $"job {Spec?.JobId} is running; {spec.JobId} was not started");
+            return Spec!.WorkKey == spec.WorkKey
+                ? (new JobStep(this, [new LogNote(LogEventLevel.Information, "Job {Submitted} has the work of the running job {JobId}: its submitter follows {JobId}", spec.JobId, Spec.JobId, Spec.JobId)]), null)
+                : (JobStep.Unchanged(this), $"job {Spec?.JobId} is running; {spec.JobId} was not started");
         }
         if (Running || (Phase == JobPhase.Finished && Spec?.JobId == spec.JobId))
         {
@@ -103,12 +107,19 @@ public sealed record JobRun
         return (step with { Effects = [new ReplicateJob(new ZooJobRecord(spec, Finished: false)), .. step.Effects] }, null);
     }
 
-    /// <summary>The replicated job register read back (this node took the coordinator over): resume an unfinished job.</summary>
+    /// <summary>
+    /// The replicated job register read back (this node took the coordinator over): resume an unfinished job;
+    /// a finished one is remembered as the last job, so a client attaching later finds it.
+    /// </summary>
     public JobStep Resume(ZooJobRecord record, DateTimeOffset now)
     {
-        if (record.Finished || Running || Spec?.JobId == record.Spec.JobId)
+        if (Running || Spec?.JobId == record.Spec.JobId)
         {
             return JobStep.Unchanged(this);
+        }
+        if (record.Finished)
+        {
+            return Spec is null ? new(this with { Spec = record.Spec, Phase = JobPhase.Finished, StartedAt = now }, []) : JobStep.Unchanged(this);
         }
         var step = Begin(record.Spec, resumed: true, now);
         return step with { Effects = [new LogNote(LogEventLevel.Information, "Resuming job {JobId} on this node", record.Spec.JobId), .. step.Effects] };
@@ -274,7 +285,7 @@ public sealed record JobRun
         int modelsDone = Plan?.Models.Count(m => m.Layers.All(l => Book?.IsDone(l.Key) ?? false)) ?? 0;
         return new JobStatus(
             Spec.JobId, Phase, Plan?.Models.Count ?? ModelsFound, Phase == JobPhase.Planning ? ModelsPlanned : modelsDone,
-            Book?.Total ?? 0, Book?.Done ?? 0, Cached.Count, Failed.Count, Resent, (now - StartedAt).TotalSeconds, location, Message);
+            Book?.Total ?? 0, Book?.Done ?? 0, Cached.Count, Failed.Count, Resent, (now - StartedAt).TotalSeconds, location, Message, Spec.WorkKey);
     }
 
     private bool IsCurrent(string jobId) => Spec is not null && jobId == Spec.JobId;

@@ -29,6 +29,24 @@ public sealed record ZooJobSpec(
     ZooCoordinatorSettings? Dispatch = null,
     ZooReportSettings? Reports = null) : IZooMessage
 {
+    /// <summary>
+    /// What the job does, without when or as which run: SHA-256 over its stores (SAS signatures redacted, so
+    /// a fresh token names the same work), prefixes, catalog and analysis options. A submission whose work
+    /// equals the running job's follows that job instead of being refused, and <c>ww zoo run --attach</c>
+    /// finds a job by it.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string WorkKey
+    {
+        get
+        {
+            string text = string.Join('\n',
+                StoreFactory.Redact(Store), ModelsPrefix, ResultStore is null ? "" : StoreFactory.Redact(ResultStore), ResultsPrefix, Catalog ?? "",
+                System.Text.Json.JsonSerializer.Serialize(Options, Serialization.ZooMessageSerializer.Json));
+            return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+        }
+    }
+
     /// <summary>The job's stores and results prefix, as its tasks carry them.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public JobLocation Location => new(Store, ResultStore, ResultsPrefix);
@@ -93,6 +111,7 @@ public enum JobPhase
 /// <param name="ElapsedSeconds">Time since the job (re)started on this coordinator.</param>
 /// <param name="ResultsLocation">Where the reports are (store description and prefix).</param>
 /// <param name="Message">Failure reason or a short note.</param>
+/// <param name="WorkKey">The job's <see cref="ZooJobSpec.WorkKey"/> (null when idle): a client that submitted the same work follows this job.</param>
 public sealed record JobStatus(
     string? JobId,
     JobPhase Phase,
@@ -105,7 +124,8 @@ public sealed record JobStatus(
     int Resent,
     double ElapsedSeconds,
     string? ResultsLocation,
-    string? Message) : IZooMessage
+    string? Message,
+    string? WorkKey = null) : IZooMessage
 {
     /// <summary>The status of a coordinator with no job.</summary>
     public static readonly JobStatus Idle = new(null, JobPhase.Idle, 0, 0, 0, 0, 0, 0, 0, 0, null, null);

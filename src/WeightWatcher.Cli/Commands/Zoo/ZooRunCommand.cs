@@ -24,13 +24,14 @@ internal static class ZooRunCommand
         var catalog = new Option<string?>("--catalog") { Description = "Catalog CSV (model,series,top1_acc[,file,...]): a store path or a local file (default: zoo.csv or catalog.csv beside the models)" };
         var work = new Option<bool>("--work") { Description = "With --seeds: also host layer workers in this process" };
         var maxInFlight = new Option<int>("--max-in-flight") { Description = "Layer tasks sent and not yet answered, at most", DefaultValueFactory = _ => 16 };
+        var attach = new Option<bool>("--attach") { Description = "With --seeds: start no job; follow the job doing this zoo's work (same stores, prefixes, catalog and options) that runs or last ran on the cluster, and report it" };
         var taskTimeout = new Option<int>("--task-timeout") { Description = "Seconds before an unanswered layer task is sent again", DefaultValueFactory = _ => 300 };
         var reports = new ReportOptionSet();
         var analysis = new AnalysisOptionSet();
         var cluster = new ClusterOptionSet();
         var command = new Command("run", "Analyze every model of a zoo on the cluster: layers.csv, models.csv, series.csv (+ JSON, Parquet) and manifest.json in the result store")
         {
-            store, models, results, resultStore, catalog, work, maxInFlight, taskTimeout,
+            store, models, results, resultStore, catalog, work, maxInFlight, taskTimeout, attach,
         };
         analysis.AddTo(command, analysisOptions: true);
         reports.AddTo(command);
@@ -40,6 +41,10 @@ internal static class ZooRunCommand
 
         async Task<int> RunAsync(ParseResult p, CancellationToken cancellation)
         {
+            if (p.GetValue(attach) && !cluster.HasSeeds(p))
+            {
+                throw new CliFailure(CliErrors.BadInput, "--attach follows a job on a running cluster: give its --seeds");
+            }
             bool hostsWorkers = !cluster.HasSeeds(p) || p.GetValue(work);
             if (hostsWorkers)
             {
@@ -90,17 +95,26 @@ internal static class ZooRunCommand
                 var status = await WhileMemberRunsAsync(host, signals, spec, async () =>
                 {
                     var coordinator = await host.CoordinatorAsync(stop);
-                    Log.Information("Submitting zoo job {JobId}", spec.JobId);
-                    return await ZooJobClient.RunAsync(coordinator, spec, s =>
+                    Log.Information(p.GetValue(attach) ? "Attaching to the job doing the work of {JobId}" : "Submitting zoo job {JobId}", spec.JobId);
+                    try
                     {
-                        if (double.IsNaN(started))
+                        return await ZooJobClient.RunAsync(coordinator, spec, s =>
                         {
-                            started = clock.Elapsed.TotalSeconds;
-                        }
-                        display.Show(s);
-                    }, host.IsClusterOfOne ? ClusterOfOnePoll : null, stop);
+                            if (double.IsNaN(started))
+                            {
+                                started = clock.Elapsed.TotalSeconds;
+                            }
+                            display.Show(s);
+                        }, host.IsClusterOfOne ? ClusterOfOnePoll : null, stop, p.GetValue(attach));
+                    }
+                    catch (JobRefusedException e)
+                    {
+                        throw new CliFailure(CliErrors.BadInput, e.Message);
+                    }
                 });
                 display.Finish();
+                // The job followed may be another submission of the same work (this one's submitter was killed).
+                spec = status is null ? spec : spec with { JobId = status.JobId! };
                 if (status is null)
                 {
                     failed = new CliFailure(signals.ExitCode ?? CliErrors.InternalError, signals.ExitCode is null
