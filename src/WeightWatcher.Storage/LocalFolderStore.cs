@@ -133,6 +133,38 @@ public sealed class LocalFolderStore : IModelStore
         }
     }
 
+    /// <summary>
+    /// Deletes the temporary files that writers killed mid-write (SIGKILL, a pod evicted) left under
+    /// <paramref name="prefix"/>: those last written before <paramref name="cutoff"/> of the object path they
+    /// stood for. A live write holds its temporary file for milliseconds, so a cutoff a minute back spares
+    /// every write still going on; "now" suits paths that have a single writer, the caller.
+    /// </summary>
+    /// <returns>How many were deleted.</returns>
+    public int DeleteAbandonedWrites(string prefix, Func<string, DateTime> cutoff)
+    {
+        ArgumentNullException.ThrowIfNull(cutoff);
+        var folder = StorePaths.FolderOfPrefix(prefix);
+        var start = folder.Length == 0 ? _root : Path.Combine(_root, folder.Replace('/', Path.DirectorySeparatorChar));
+        if (!Directory.Exists(start))
+        {
+            return 0;
+        }
+        int deleted = 0;
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true };
+        foreach (var file in new DirectoryInfo(start).EnumerateFiles("*" + TempSuffix, options))
+        {
+            // "<name>.<32 hex digits>.wwtmp" stands for the object "<name>".
+            string path = ToStorePath(file.FullName);
+            string target = path[..Math.Max(0, path.Length - TempSuffix.Length - 33)];
+            if (path.StartsWith(prefix, StringComparison.Ordinal) && file.LastWriteTimeUtc < cutoff(target).ToUniversalTime())
+            {
+                TryDelete(file.FullName);
+                deleted += File.Exists(file.FullName) ? 0 : 1;
+            }
+        }
+        return deleted;
+    }
+
     /// <inheritdoc />
     public async Task WriteAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellation = default)
     {

@@ -82,6 +82,37 @@ public sealed class LocalFolderStoreTests : ModelStoreContract
     }
 
     [Fact]
+    public async Task Abandoned_temporary_files_are_deleted_by_their_target_s_cutoff_and_nothing_else()
+    {
+        var store = (LocalFolderStore)Store;
+        string Temp(string target) => Path.Combine(store.LocalRoot!, target.Replace('/', Path.DirectorySeparatorChar) + "." + Guid.NewGuid().ToString("N") + LocalFolderStore.TempSuffix);
+        await Store.WriteAsync("r/layers.csv", new byte[1], Cancellation);
+        Directory.CreateDirectory(Path.Combine(store.LocalRoot!, "r", "cache", "ab"));
+        string report = Temp("r/layers.csv"), fresh = Temp("r/cache/ab/k1.json"), stale = Temp("r/cache/ab/k2.json"), outside = Temp("other.bin");
+        foreach (var file in new[] { report, fresh, stale, outside })
+        {
+            await File.WriteAllBytesAsync(file, new byte[1], Cancellation);
+        }
+        File.SetLastWriteTimeUtc(stale, DateTime.UtcNow.AddMinutes(-5));
+        var now = DateTime.UtcNow.AddSeconds(1);
+        var targets = new List<string>();
+
+        int deleted = store.DeleteAbandonedWrites("r/", target =>
+        {
+            targets.Add(target);
+            return target.StartsWith("r/cache/", StringComparison.Ordinal) ? now.AddMinutes(-1) : now;
+        });
+
+        Assert.Equal(2, deleted);
+        Assert.False(File.Exists(report));
+        Assert.False(File.Exists(stale));
+        Assert.True(File.Exists(fresh), "a write that may still be going on is spared");
+        Assert.True(File.Exists(outside), "outside the prefix");
+        Assert.Equal(["r/cache/ab/k1.json", "r/cache/ab/k2.json", "r/layers.csv"], targets.Order(StringComparer.Ordinal));
+        Assert.True(File.Exists(Path.Combine(store.LocalRoot!, "r", "layers.csv")));
+    }
+
+    [Fact]
     public async Task Version_is_the_length_and_the_last_write_ticks()
     {
         await Store.WriteAsync("v.bin", new byte[5], Cancellation);

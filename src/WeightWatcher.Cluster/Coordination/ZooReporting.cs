@@ -37,6 +37,7 @@ public static class ZooReporting
         var location = spec.Location;
         var cache = services.Cache(location);
         var layout = new ResultLayout(spec.ResultsPrefix);
+        SweepAbandonedWrites(services.ResultStore(location), layout, spec.JobId);
         var results = new Dictionary<string, CachedLayer>(outcome.Results, StringComparer.Ordinal);
         var missing = plan.Models.SelectMany(m => m.Layers).Select(l => l.Key).Where(k => !results.ContainsKey(k) && !outcome.Failed.ContainsKey(k)).Distinct().ToList();
         // Layers done on earlier runs come from the cache: a bounded number of reads at a time, since a
@@ -155,6 +156,26 @@ public static class ZooReporting
         await ZooHistory.PruneAsync(resultStore, layout, settings.KeepRuns, spec.JobId, cancellation).ConfigureAwait(false);
         await resultStore.WriteAsync(layout.Manifest, json, cancellation).ConfigureAwait(false);
         return manifest;
+    }
+
+    /// <summary>
+    /// A coordinator killed while writing the reports (or a worker killed while storing a result) leaves a
+    /// temporary file behind in a folder store. The reports have one writer, this coordinator, so any under
+    /// the results prefix outside the cache is abandoned; in the cache, workers may still be storing late
+    /// duplicates, so only those a minute old go. (Blob uploads are atomic and leave nothing.)
+    /// </summary>
+    private static void SweepAbandonedWrites(Storage.IModelStore store, ResultLayout layout, string jobId)
+    {
+        if (store is not Storage.LocalFolderStore folder)
+        {
+            return;
+        }
+        var now = DateTime.UtcNow;
+        int deleted = folder.DeleteAbandonedWrites(layout.Prefix, path => path.StartsWith(layout.CachePrefix, StringComparison.Ordinal) ? now.AddMinutes(-1) : now);
+        if (deleted > 0)
+        {
+            Serilog.Log.ForContext(typeof(ZooReporting)).Information("Job {JobId}: deleted {Count} temporary files left by writers killed mid-write", jobId, deleted);
+        }
     }
 
     /// <summary>The backends of the planned layers' results, most layers first.</summary>
