@@ -44,17 +44,26 @@ public static class LayerTask
                 var store = services.Store(task.Location.Store);
                 string local = await services.LocalModelAsync(store, task.Model.Root, task.Model.Files, task.Ranges ?? [], cancellation).ConfigureAwait(false);
                 CachedLayer result;
+                IReadOnlyList<StoredSpectrum>? spectra = null;
                 try
                 {
                     // The analysis is CPU-bound: off the actor threads, one per admitted slot.
-                    var (analyzed, spectra) = await Task.Run(() => Analyze(services, local, task), cancellation).ConfigureAwait(false);
-                    await cache.PutSpectraAsync(task.LayerKey, spectra, cancellation).ConfigureAwait(false);
-                    result = analyzed;
+                    (result, spectra) = await Task.Run(() => Analyze(services, local, task), cancellation).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is ModelFormatException or LayerAnalysisException)
                 {
                     // Bad input is a property of the bytes: cached, so the next run does not try again.
                     result = new CachedLayer([], $"{where}: {e.Message}", services.Backend);
+                }
+                // The result is stored under the planned content's key: if a file changed after planning, the
+                // bytes read may be another version's, so nothing is stored and the layer fails, naming the file.
+                if (await ChangedFileAsync(store, task.Model.Files, cancellation).ConfigureAwait(false) is { } changed)
+                {
+                    return new LayerFailed(task.LayerKey, task.JobId, node, $"{where}: {changed}", Permanent: true);
+                }
+                if (spectra is not null)
+                {
+                    await cache.PutSpectraAsync(task.LayerKey, spectra, cancellation).ConfigureAwait(false);
                 }
                 await cache.PutAsync(task.LayerKey, result, cancellation).ConfigureAwait(false);
                 if (result.Failure is null)
@@ -78,6 +87,25 @@ public static class LayerTask
         {
             return new LayerFailed(task.LayerKey, task.JobId, node, $"{where}: {e.GetType().Name}: {e.Message}", Permanent: false);
         }
+    }
+
+    /// <summary>
+    /// The first of the model's files whose version is no longer the planned one (replaced or deleted since
+    /// the job was planned), said for the user; null when all are as planned. One metadata request per
+    /// file: a stat for a folder, a properties request (ETag) for a blob.
+    /// </summary>
+    private static async Task<string?> ChangedFileAsync(IModelStore store, IReadOnlyList<StoredObject> files, CancellationToken cancellation)
+    {
+        foreach (var planned in files)
+        {
+            var now = await store.GetAsync(planned.Path, cancellation).ConfigureAwait(false);
+            if (now is null || now.Version != planned.Version)
+            {
+                return $"model file {planned.Path} {(now is null ? "was deleted" : "changed")} while the job ran (planned version {planned.Version}{(now is null ? "" : $", now {now.Version}")}): " +
+                    "layers are analyzed from the planned version or not at all; run the job again to analyze the new one";
+            }
+        }
+        return null;
     }
 
     private static IZooMessage Reply(AnalyzeLayer task, string node, CachedLayer result, double seconds) =>
