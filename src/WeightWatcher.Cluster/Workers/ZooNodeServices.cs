@@ -80,9 +80,32 @@ public sealed class ZooNodeServices : IDisposable
     /// <summary>The layer cache of a job.</summary>
     public LayerResultCache Cache(JobLocation location) => new(ResultStore(location), new ResultLayout(location.ResultsPrefix));
 
-    /// <inheritdoc />
+    /// <summary>How long <see cref="Dispose"/> waits for the layer analyses in flight (within the 30 s a stop signal allows).</summary>
+    public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Waits for the layer analyses in flight, then closes the readers, staging and stores. An analysis reads
+    /// its model through a memory map and cannot be interrupted mid-layer: unmapping the model under it
+    /// killed the process with SIGSEGV when a stop signal came mid-layer. Analyses that outlast
+    /// <see cref="DrainTimeout"/> keep their readers (the process is leaving; its exit releases them).
+    /// </summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        var deadline = DateTime.UtcNow + DrainTimeout;
+        int held = 0;
+        while (held < Parallelism && Gate.Wait(Max(deadline - DateTime.UtcNow)))
+        {
+            held++; // each slot taken is an analysis finished, and none starts after
+        }
+        if (held < Parallelism)
+        {
+            Serilog.Log.ForContext<ZooNodeServices>().Warning("{Count} layer analyses still running after {Seconds} s: leaving their models open", Parallelism - held, DrainTimeout.TotalSeconds);
+            return;
+        }
         Readers.Dispose();
         SparseStaging.Dispose();
         foreach (var store in _stores.Values.Where(s => s.IsValueCreated))
@@ -91,4 +114,8 @@ public sealed class ZooNodeServices : IDisposable
         }
         Gate.Dispose();
     }
+
+    private int _disposed;
+
+    private static TimeSpan Max(TimeSpan left) => left > TimeSpan.Zero ? left : TimeSpan.Zero;
 }
