@@ -18,7 +18,6 @@ public sealed class SlowNodeTests
 {
     private const string Table = "ww_test_slow_node";
     private const string Cgroup = "ww-test-slow-node";
-    private const uint Mark = 0x5757;
     private static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(300);
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
 
@@ -26,7 +25,7 @@ public sealed class SlowNodeTests
     public void A_worker_behind_300_ms_of_netem_delay_is_not_downed_and_the_job_completes()
     {
         using var filter = PacketFilter.Create(Table);
-        if (NetemDelay.Unavailable(Mark, Delay) is { } reason)
+        if (NetemDelay.Unavailable(Delay) is { } reason)
         {
             // A kernel module (sch_netem), not a package: nothing .ci/run installs, so a skip under CI too.
             Assert.Skip($"tc netem is not available on this kernel: {reason}");
@@ -34,8 +33,8 @@ public sealed class SlowNodeTests
         using var cgroup = NodeCgroup.Create(Cgroup);
         RunWithSlowWorker("slow-node-netem", cgroup.Launcher, _ =>
         {
-            filter.MarkOutgoing(cgroup, Mark);
-            var netem = NetemDelay.Apply(Mark, Delay);
+            var netem = NetemDelay.Apply(Delay);
+            filter.ClassifyOutgoing(cgroup, NetemDelay.ClassId);
             return (netem, () => $"netem {Delay.TotalMilliseconds:0} ms on the worker's packets; {netem.Statistics().ReplaceLineEndings(" ")}");
         });
     }

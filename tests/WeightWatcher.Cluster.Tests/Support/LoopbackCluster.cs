@@ -87,7 +87,7 @@ internal sealed class LoopbackCluster : IDisposable
             "--seeds", Seeds, "--parallel", "1", "--min-workers", "2",
         ];
         worker.Process = WwProcess.StartUnder(launcher ?? [], environment, args);
-        _processes.Add(($"node-{worker.Address}-{_processes.Count(p => p.Name.StartsWith($"node-{worker.Address}-", StringComparison.Ordinal)) + 1}", worker.Process));
+        Keep($"node-{worker.Address}", worker.Process);
         return worker.Process;
     }
 
@@ -97,7 +97,7 @@ internal sealed class LoopbackCluster : IDisposable
         var runner = WwProcess.Start(new Dictionary<string, string> { ["WW_AKKA_LOG_LEVEL"] = "INFO" },
             "zoo", "run", "--store", zoo, "--result-store", resultStore, "--seeds", Seeds,
             "--hostname", SubmitterAddress, "--port", Invariant(FreePorts.Next()), "--min-workers", "2", "--task-timeout", "120");
-        _processes.Add(($"runner-{_processes.Count(p => p.Name.StartsWith("runner-", StringComparison.Ordinal)) + 1}", runner));
+        Keep("runner", runner);
         return runner;
     }
 
@@ -155,6 +155,10 @@ internal sealed class LoopbackCluster : IDisposable
             File.WriteAllText(Path.Combine(logs, name + ".log"), process.Stderr + "\n---- stdout ----\n" + process.Stdout);
         }
     }
+
+    /// <summary>Keeps the process for <see cref="Dispose"/>, named <c>kind-n</c> (n: the how-manieth of its kind).</summary>
+    private void Keep(string kind, WwProcess process) =>
+        _processes.Add(($"{kind}-{_processes.Count(p => p.Name.StartsWith(kind + "-", StringComparison.Ordinal)) + 1}", process));
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -4,14 +4,18 @@ namespace WeightWatcher.Cluster.Tests.Support;
 
 /// <summary>
 /// A fixed delay (tc netem) on the packets of one member: on the loopback device, an htb root whose
-/// unclassified traffic goes straight through (<c>default 0</c>: the rest of the machine is not delayed nor
-/// rate-limited), one class with a netem leaf, and a u32 filter sending the packets that carry the member's
-/// nftables mark (<see cref="PacketFilter.MarkOutgoing"/>) to it. Every packet the member sends waits the
-/// delay, as with netem on the egress of a node's own interface; what it receives is not delayed, so a
-/// round trip with it takes the delay once more.
+/// unclassified traffic goes straight through (<c>default 0</c>: the rest of the machine is neither delayed
+/// nor rate-limited) and one class, <see cref="ClassId"/>, with a netem leaf, which the member's packets
+/// enter by their priority (<see cref="PacketFilter.ClassifyOutgoing"/>). Every packet the member sends
+/// waits the delay, as with netem on the egress of a node's own interface; what it receives is not
+/// delayed, so a round trip with it takes the delay once. Checked here with a pfifo leaf in place of netem
+/// (which this machine's kernel lacks): the member's packets, and only they, went through the class.
 /// </summary>
 internal sealed class NetemDelay : IDisposable
 {
+    /// <summary>The htb class whose leaf delays the packets put in it.</summary>
+    public const string ClassId = "1:1";
+
     private const string Device = "lo";
     private bool _applied;
 
@@ -24,20 +28,20 @@ internal sealed class NetemDelay : IDisposable
     /// private network namespace (<c>unshare -n</c>), whose loopback device nothing else uses, and the
     /// first failure's message is the answer (e.g. "Specified qdisc kind is unknown." without sch_netem).
     /// </summary>
-    public static string? Unavailable(uint mark, TimeSpan delay)
+    public static string? Unavailable(TimeSpan delay)
     {
         string unshare = Prerequisite.RequireOnPath("unshare", "apt-get install util-linux");
         Prerequisite.RequireOnPath("tc", "apt-get install iproute2");
-        string script = string.Join(" && ", Steps(mark, delay).Select(step => "tc " + string.Join(' ', step)));
+        string script = string.Join(" && ", Steps(delay).Select(step => "tc " + string.Join(' ', step)));
         var (code, output) = HostCommand.Run(unshare, "-n", "sh", "-c", script);
         return code == 0 ? null : $"{output} (probed in a private network namespace: {script})";
     }
 
     /// <summary>
-    /// Delays the packets marked <paramref name="mark"/> by <paramref name="delay"/>. Skips the test when the
+    /// Delays the packets put in <see cref="ClassId"/> by <paramref name="delay"/>. Skips the test when the
     /// loopback device already has a queueing discipline of someone else's (it is shared with the machine).
     /// </summary>
-    public static NetemDelay Apply(uint mark, TimeSpan delay)
+    public static NetemDelay Apply(TimeSpan delay)
     {
         string current = HostCommand.Check("tc", "qdisc", "show", "dev", Device);
         if (!current.StartsWith("qdisc noqueue", StringComparison.Ordinal))
@@ -47,7 +51,7 @@ internal sealed class NetemDelay : IDisposable
         var netem = new NetemDelay();
         try
         {
-            foreach (var step in Steps(mark, delay))
+            foreach (var step in Steps(delay))
             {
                 netem._applied = true;
                 HostCommand.Check("tc", step);
@@ -74,14 +78,12 @@ internal sealed class NetemDelay : IDisposable
         }
     }
 
-    private static IEnumerable<string[]> Steps(uint mark, TimeSpan delay)
+    private static IEnumerable<string[]> Steps(TimeSpan delay)
     {
         string ms = ((int)delay.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms";
-        string markText = "0x" + mark.ToString("x", CultureInfo.InvariantCulture);
         yield return ["qdisc", "add", "dev", Device, "root", "handle", "1:", "htb", "default", "0"];
-        yield return ["class", "add", "dev", Device, "parent", "1:", "classid", "1:1", "htb", "rate", "100gbit", "quantum", "200000"];
+        yield return ["class", "add", "dev", Device, "parent", "1:", "classid", ClassId, "htb", "rate", "100gbit", "quantum", "200000"];
         // A long queue: at 300 ms a busy member has many packets in flight, and netem's default 1000 would drop some.
-        yield return ["qdisc", "add", "dev", Device, "parent", "1:1", "handle", "10:", "netem", "delay", ms, "limit", "100000"];
-        yield return ["filter", "add", "dev", Device, "parent", "1:", "protocol", "ip", "prio", "1", "u32", "match", "mark", markText, "0xffffffff", "flowid", "1:1"];
+        yield return ["qdisc", "add", "dev", Device, "parent", ClassId, "handle", "10:", "netem", "delay", ms, "limit", "100000"];
     }
 }

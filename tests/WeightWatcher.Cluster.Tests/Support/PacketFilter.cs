@@ -5,7 +5,7 @@ namespace WeightWatcher.Cluster.Tests.Support;
 
 /// <summary>
 /// One nftables table of a test (<c>inet</c> family, a fixed name per test): packet rules that cut a
-/// member off the network or mark its packets. The table is deleted when the test ends, failed or not
+/// member off the network or put its packets in a traffic control class. The table is deleted when the test ends, failed or not
 /// (dispose), and a table of the same name left by an earlier, interrupted run is deleted before this one
 /// is created. Only packets to, from or of the member's process are touched: the rules match its
 /// loopback address and its <see cref="NodeCgroup"/>, nothing else on the machine.
@@ -73,14 +73,19 @@ internal sealed class PacketFilter : IDisposable
         Apply(script.ToString());
     }
 
-    /// <summary>Sets mark <paramref name="mark"/> on every packet the process in <paramref name="cgroup"/> sends (for a tc filter).</summary>
-    public void MarkOutgoing(NodeCgroup cgroup, uint mark)
+    /// <summary>
+    /// Puts every packet the process in <paramref name="cgroup"/> sends into traffic control class
+    /// <paramref name="classId"/> (e.g. <c>1:1</c>) by setting its priority: htb takes a packet whose
+    /// priority names one of its leaf classes straight into that class, with no tc filter (the u32 mark
+    /// match is silently a match-all on a kernel without CONFIG_CLS_U32_MARK, seen here, and cls_fw is often absent).
+    /// </summary>
+    public void ClassifyOutgoing(NodeCgroup cgroup, string classId)
     {
         var script = new StringBuilder();
         script.AppendLine(CultureInfo.InvariantCulture, $"table inet {Table} {{");
         script.AppendLine("  chain output {");
         script.AppendLine("    type filter hook output priority -10; policy accept;");
-        AppendCgroupRules(script, cgroup, FormattableString.Invariant($"meta mark set 0x{mark:x}"));
+        AppendCgroupRules(script, cgroup, $"meta priority set {classId}");
         script.AppendLine("  }");
         script.AppendLine("}");
         Apply(script.ToString());
