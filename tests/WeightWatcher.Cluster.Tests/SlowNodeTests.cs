@@ -35,7 +35,12 @@ public sealed class SlowNodeTests
         {
             var netem = NetemDelay.Apply(Delay);
             filter.ClassifyOutgoing(cgroup, NetemDelay.ClassId);
-            return (netem, () => $"netem {Delay.TotalMilliseconds:0} ms on the worker's packets; {netem.Statistics().ReplaceLineEndings(" ")}");
+            return (netem, () =>
+            {
+                long delayed = netem.PacketsDelayed();
+                Assert.True(delayed > 0, "none of the worker's packets went through netem");
+                return FormattableString.Invariant($"netem {Delay.TotalMilliseconds:0} ms on each of the worker's packets, {delayed} packets delayed");
+            });
         });
     }
 
@@ -44,13 +49,18 @@ public sealed class SlowNodeTests
         RunWithSlowWorker("slow-node-pause", null, worker =>
         {
             var pauser = new ProcessPauser(worker.Process!, pause: Delay, run: Delay);
-            return (pauser, () => FormattableString.Invariant(
-                $"frozen {pauser.Pauses} times, {pauser.MeanMs:F0} ms on average, {pauser.LongestMs:F0} ms at most, running {Delay.TotalMilliseconds:0} ms in between"));
+            return (pauser, () =>
+            {
+                Assert.True(pauser.Pauses > 0, "the worker was never frozen");
+                return FormattableString.Invariant(
+                    $"frozen {pauser.Pauses} times, {pauser.MeanMs:F0} ms on average, {pauser.LongestMs:F0} ms at most, running {Delay.TotalMilliseconds:0} ms in between");
+            });
         });
 
     /// <summary>
     /// Forms the cluster (the youngest worker through <paramref name="launcher"/>), runs the job undisturbed,
-    /// with the youngest worker slowed by <paramref name="slowDown"/>, and undisturbed again.
+    /// with the youngest worker slowed by <paramref name="slowDown"/>, and undisturbed again. The slowdown's
+    /// summary, taken at the end of the slowed run, checks that it did slow the worker and says how.
     /// </summary>
     private static void RunWithSlowWorker(string name, IReadOnlyList<string>? launcher, Func<ClusterWorker, (IDisposable Slowdown, Func<string> Summary)> slowDown)
     {

@@ -65,8 +65,16 @@ internal sealed class NetemDelay : IDisposable
         }
     }
 
-    /// <summary>Packets the netem leaf has sent so far (to show the filter caught the member's traffic).</summary>
-    public string Statistics() => HostCommand.Run("tc", "-s", "qdisc", "show", "dev", Device).Output;
+    /// <summary>Packets the netem leaf has let through so far: the member's packets did go through the delay.</summary>
+    public long PacketsDelayed()
+    {
+        // "qdisc netem 10: parent 1:1 limit 100000 delay 300ms" then " Sent 1278 bytes 19 pkt (dropped 0, ...)".
+        var lines = HostCommand.Check("tc", "-s", "qdisc", "show", "dev", Device).Split('\n');
+        int netem = Array.FindIndex(lines, l => l.StartsWith("qdisc netem ", StringComparison.Ordinal));
+        Assert.True(netem >= 0 && netem + 1 < lines.Length, "no netem statistics: " + string.Join('\n', lines));
+        var words = lines[netem + 1].Trim().Split(' ');
+        return long.Parse(words[Array.IndexOf(words, "pkt") - 1], CultureInfo.InvariantCulture);
+    }
 
     /// <summary>Removes the root queueing discipline: the device is back to no queue.</summary>
     public void Dispose()
