@@ -37,17 +37,32 @@ public sealed class WwProcess : IDisposable
     /// <summary>True once the process has exited.</summary>
     public bool HasExited => _process.HasExited;
 
+    /// <summary>When the process exited (local time, as <see cref="Process.ExitTime"/>); null while it runs.</summary>
+    public DateTime? ExitTime => _process.HasExited ? _process.ExitTime : null;
+
     /// <summary>Starts <c>ww args</c> with extra environment variables.</summary>
-    public static WwProcess Start(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static WwProcess Start(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        StartUnder([], environment, args);
+
+    /// <summary>
+    /// Starts <c>ww args</c> through <paramref name="launcher"/>, a command that ends by exec'ing the
+    /// command line it is given (e.g. <c>sh -c 'echo $$ > cgroup.procs; exec "$@"' sh</c>), so that the
+    /// process it starts is the <c>ww</c> process (same id) with something already set up around it.
+    /// </summary>
+    public static WwProcess StartUnder(IReadOnlyList<string> launcher, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "ww.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing: the CLI project must be referenced by the test project");
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(launcher.Count > 0 ? launcher[0] : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var part in launcher.Skip(1).Concat(launcher.Count > 0 ? ["dotnet"] : []))
+        {
+            psi.ArgumentList.Add(part);
+        }
         psi.ArgumentList.Add(dll);
         foreach (var a in args)
         {
