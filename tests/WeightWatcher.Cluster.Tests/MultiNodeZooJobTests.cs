@@ -4,12 +4,14 @@ using WeightWatcher.Cluster.Tests.Support;
 namespace WeightWatcher.Cluster.Tests;
 
 /// <summary>
-/// A real cluster of separate processes on 127.0.0.1 (<see cref="LocalZooCluster"/>: three <c>ww node</c>
-/// workers and a <c>ww zoo run</c> submitter). A member is killed with SIGKILL mid-run; the job must still
-/// finish with every layer exactly once and the same numbers as a one-process run.
+/// A real cluster of separate processes (<see cref="LoopbackCluster"/>: three <c>ww node</c> workers and a
+/// <c>ww zoo run</c> submitter) over the CIFAR zoo. A member is killed with SIGKILL mid-run; the job must
+/// still finish with every layer exactly once and the same numbers as a one-process run.
 /// </summary>
 public sealed class MultiNodeZooJobTests
 {
+    private static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(6);
+
     [Fact]
     public void Killing_a_worker_mid_run_loses_nothing_and_changes_no_number() => RunWithKill(killCoordinatorHost: false);
 
@@ -18,31 +20,35 @@ public sealed class MultiNodeZooJobTests
 
     private static void RunWithKill(bool killCoordinatorHost)
     {
-        using var cluster = LocalZooCluster.Start(killCoordinatorHost ? "coordinator-kill" : "worker-kill");
+        using var zooFolder = new TempDir();
+        string zoo = CifarZoo.Prepare(zooFolder);
+        using var reference = new TempDir();
         using var results = new TempDir();
-        string resultsDir = Path.Combine(results.Path, "results");
-        int layers = cluster.LayerCount;
-        var runner = cluster.Submit(results.Path);
+        using var cluster = new LoopbackCluster(killCoordinatorHost ? "coordinator-kill" : "worker-kill");
+        using var single = WwProcess.Start(null, "zoo", "run", "--store", zoo, "--result-store", reference.Path);
+        cluster.Form();
+        var expected = JobTables.Of(single, reference.Path, JobTimeout);
+        int layers = expected.LayerCount;
+        var runner = cluster.Submit(zoo, results.Path);
 
         // Kill when about a quarter of the layers are stored: the victim surely holds tasks then.
-        cluster.WaitFor(() => LocalZooCluster.Stored(resultsDir) >= layers / 4 || runner.HasExited, LocalZooCluster.JobTimeout, "a quarter of the layers");
+        cluster.WaitFor(() => LoopbackCluster.Stored(results.Path) >= layers / 4 || runner.HasExited, JobTimeout, "a quarter of the layers");
         Assert.False(runner.HasExited, $"the job ended before the kill\n{runner.Stdout}\n{WwProcess.Tail(runner.Stderr)}");
-        // The coordinator singleton runs on the oldest worker, which is not always the first started
-        // (members become Up together): its host is the node that logged the planning.
-        var host = Assert.Single(cluster.CoordinatorHosts());
-        var victim = killCoordinatorHost ? host : cluster.Nodes.First(n => n != host);
-        int storedAtKill = LocalZooCluster.Stored(resultsDir);
+        var host = cluster.CoordinatorHost();
+        var victim = killCoordinatorHost ? host : cluster.Workers.First(w => w != host);
+        int storedAtKill = LoopbackCluster.Stored(results.Path);
         var clock = Stopwatch.StartNew();
-        victim.Kill();
+        victim.Process!.Kill();
 
-        int exit = runner.WaitForExit(LocalZooCluster.JobTimeout);
+        int exit = runner.WaitForExit(JobTimeout);
         double recovery = clock.Elapsed.TotalSeconds;
         Assert.True(exit == 0, $"exit {exit}\n{runner.Stdout}\n{WwProcess.Tail(runner.Stderr)}");
         // Determinism: three workers with a kill give the one-process run's tables, byte for byte, each layer once.
-        cluster.AssertSameTables(resultsDir);
+        expected.AssertSameAs(JobTables.Read(results.Path));
+        string resultsDir = Path.Combine(results.Path, "results");
         var manifest = ResultFiles.Manifest(resultsDir);
         Assert.Equal(9, manifest.Models.Count);
-        Assert.Contains(ResultFiles.Csv(resultsDir, "series.csv"), l => l.StartsWith("cifar10-resnet,alpha_weighted,4,", StringComparison.Ordinal));
+        Assert.Contains(expected.Series, l => l.StartsWith("cifar10-resnet,alpha_weighted,4,", StringComparison.Ordinal));
         Assert.Equal(layers, manifest.Counts.Layers);
         Assert.Equal(0, manifest.Counts.LayersFailed);
         Assert.True(manifest.Nodes.Count >= 2, "work was spread over the workers: " + string.Join(", ", manifest.Nodes));

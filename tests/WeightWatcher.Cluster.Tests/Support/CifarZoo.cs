@@ -22,6 +22,17 @@ internal static class CifarZoo
 /// <summary>The three tables of a finished job (header first), compared line for line between runs.</summary>
 internal sealed record JobTables(string[] Layers, string[] Models, string[] Series)
 {
+    /// <summary>The tables of <paramref name="run"/>, a <c>ww zoo run</c> into <paramref name="resultStore"/>, once it ends (asserted successful).</summary>
+    public static JobTables Of(WwProcess run, string resultStore, TimeSpan timeout)
+    {
+        int exit = run.WaitForExit(timeout);
+        Assert.True(exit == 0, $"one-process run: exit {exit}\n{WwProcess.Tail(run.Stderr)}");
+        return Read(resultStore);
+    }
+
+    /// <summary>Layers in the tables.</summary>
+    public int LayerCount => Layers.Length - 1;
+
     /// <summary>Reads the tables of the job whose result store is <paramref name="resultStore"/>.</summary>
     public static JobTables Read(string resultStore)
     {
@@ -36,11 +47,12 @@ internal sealed record JobTables(string[] Layers, string[] Models, string[] Seri
         return keys.Count - keys.Distinct(StringComparer.Ordinal).Count();
     }
 
-    /// <summary>Asserts that <paramref name="actual"/> holds exactly these tables.</summary>
+    /// <summary>Asserts that <paramref name="actual"/> holds exactly these tables (so each layer once).</summary>
     public void AssertSameAs(JobTables actual)
     {
         Assert.Equal(Layers, actual.Layers);
         Assert.Equal(Models, actual.Models);
         Assert.Equal(Series, actual.Series);
+        Assert.Equal(0, actual.DuplicateLayerRows());
     }
 }

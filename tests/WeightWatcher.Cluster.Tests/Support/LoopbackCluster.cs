@@ -91,19 +91,22 @@ internal sealed class LoopbackCluster : IDisposable
         return worker.Process;
     }
 
-    /// <summary>Starts <c>ww zoo run</c> on 127.0.0.1 over <paramref name="zoo"/>, its results in <paramref name="resultStore"/>.</summary>
-    public WwProcess Submit(string zoo, string resultStore)
+    /// <summary>Starts <c>ww zoo run</c> on 127.0.0.1 over <paramref name="zoo"/>, its results in <paramref name="resultStore"/>, with <paramref name="extra"/> arguments.</summary>
+    public WwProcess Submit(string zoo, string resultStore, params string[] extra)
     {
         var runner = WwProcess.Start(new Dictionary<string, string> { ["WW_AKKA_LOG_LEVEL"] = "INFO" },
-            "zoo", "run", "--store", zoo, "--result-store", resultStore, "--seeds", Seeds,
-            "--hostname", SubmitterAddress, "--port", Invariant(FreePorts.Next()), "--min-workers", "2", "--task-timeout", "120");
+            ["zoo", "run", "--store", zoo, "--result-store", resultStore, "--seeds", Seeds,
+            "--hostname", SubmitterAddress, "--port", Invariant(FreePorts.Next()), "--min-workers", "2", "--task-timeout", "120", .. extra]);
         Keep("runner", runner);
         return runner;
     }
 
     /// <summary>The worker that hosts the coordinator singleton: the one that logged the planning.</summary>
-    public ClusterWorker CoordinatorHost() =>
-        Workers.Single(w => w.Process?.Stderr.Contains("planning models", StringComparison.Ordinal) == true);
+    public ClusterWorker CoordinatorHost() => CoordinatorHosts().Single();
+
+    /// <summary>The workers that logged planning a job (the coordinator's hosts so far, one more after each move), in start order.</summary>
+    public IReadOnlyList<ClusterWorker> CoordinatorHosts() =>
+        Workers.Where(w => w.Process?.Stderr.Contains("planning models", StringComparison.Ordinal) == true).ToList();
 
     /// <summary>Layer results stored so far under <paramref name="resultStore"/>.</summary>
     public static int Stored(string resultStore)
