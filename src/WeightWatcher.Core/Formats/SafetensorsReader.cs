@@ -97,8 +97,12 @@ public sealed class SafetensorsReader : IModelReader
     {
         try
         {
-            var info = new FileInfo(indexPath);
-            if (info.Length > ReaderLimits.MaxHeaderBytes)
+            long length;
+            using (var handle = File.OpenHandle(indexPath))
+            {
+                length = RandomAccess.GetLength(handle); // the target's length, also through a symbolic link
+            }
+            if (length > ReaderLimits.MaxHeaderBytes)
             {
                 throw new ModelFormatException(indexPath, null, $"index file is larger than {ReaderLimits.MaxHeaderBytes} bytes");
             }

@@ -41,7 +41,14 @@ internal sealed class Hdf5Tensors
     /// <summary>Walks the whole file from <paramref name="root"/> and collects its numeric datasets.</summary>
     public static Hdf5Tensors Scan(string file, IH5Group root)
     {
-        var scan = new Hdf5Tensors(file, new FileInfo(file).Length);
+        // The length of the file opened, not of a symbolic link's own entry (FileInfo describes the link: a
+        // linked zoo file measured 44 bytes, its target's path, and every tensor was refused as past the end).
+        long length;
+        using (var handle = File.OpenHandle(file))
+        {
+            length = RandomAccess.GetLength(handle);
+        }
+        var scan = new Hdf5Tensors(file, length);
         scan.Walk(root, "", 0);
         return scan;
     }
