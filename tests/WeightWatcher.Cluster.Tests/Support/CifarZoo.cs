@@ -22,11 +22,11 @@ internal static class CifarZoo
 /// <summary>The three tables of a finished job (header first), compared line for line between runs.</summary>
 internal sealed record JobTables(string[] Layers, string[] Models, string[] Series)
 {
-    /// <summary>The tables of <paramref name="run"/>, a <c>ww zoo run</c> into <paramref name="resultStore"/>, once it ends (asserted successful).</summary>
-    public static JobTables Of(WwProcess run, string resultStore, TimeSpan timeout)
+    /// <summary>The tables of <paramref name="run"/>, a <c>ww zoo run</c> into <paramref name="resultStore"/>, once it ends with <paramref name="expectedExit"/> (asserted).</summary>
+    public static JobTables Of(WwProcess run, string resultStore, TimeSpan timeout, int expectedExit = 0)
     {
         int exit = run.WaitForExit(timeout);
-        Assert.True(exit == 0, $"one-process run: exit {exit}\n{WwProcess.Tail(run.Stderr)}");
+        Assert.True(exit == expectedExit, $"one-process run: exit {exit}\n{WwProcess.Tail(run.Stderr)}");
         return Read(resultStore);
     }
 
