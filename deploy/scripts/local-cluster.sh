@@ -15,6 +15,8 @@
 # Environment: WW_DLL (ww.dll to run; default: built from src/WeightWatcher.Cli in Release if missing),
 # NODES (default 3), BASE_PORT (default 4053), PARALLEL (layers at once per node, default 1),
 # MIN_WORKERS (default: NODES), WW_LOCAL_STATE (PIDs, logs and staging; default <repo>/artifacts/local).
+# WW_TLS_DIR (read by ww itself): a folder with tls.crt, tls.key and ca.crt; the nodes then talk mutual TLS
+# and accept only members whose certificate that CA issued (export it for the zoo run as well).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

@@ -42,6 +42,11 @@ public sealed class ValuesSchemaTests
         { "image.digest=sha256:abc", "/image/digest" },
         { "workers.spread.podAntiAffinity=always", "/workers/spread/podAntiAffinity" },
         { "splitBrain.stableAfter=5 seconds", "/splitBrain/stableAfter" },
+        { "store.timeout=soon", "/store/timeout" },
+        { "workers.maxMemory=lots", "/workers/maxMemory" },
+        { "tls.validityDays=0", "/tls/validityDays" },
+        { "tls.existingSecret=Cluster_TLS", "/tls/existingSecret" },
+        { "tls.enable=true", "enable" },
         { "job.enabled=yes please", "/job/enabled" },
         { "podLabels.app\\.kubernetes\\.io/name=mine", "app.kubernetes.io/name" },
         // values that only make sense together

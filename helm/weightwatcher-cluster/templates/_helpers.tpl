@@ -105,12 +105,31 @@ securityContext:
   {{- toYaml .Values.podSecurityContext | nindent 2 }}
 {{- end }}
 
-{{/* Environment variables of every ww container after its own: log level, blob credentials, extraEnv. */}}
+{{/*
+The Secret with the members' tls.crt, tls.key and ca.crt: tls.existingSecret, else <fullname>-tls (generated
+by tls-secret.yaml, or created by hand for plain manifests).
+*/}}
+{{- define "weightwatcher-cluster.tlsSecret" -}}
+{{- default (printf "%s-tls" (include "weightwatcher-cluster.fullname" .)) .Values.tls.existingSecret -}}
+{{- end }}
+
+{{/* Where every ww container finds its TLS files (WW_TLS_DIR). */}}
+{{- define "weightwatcher-cluster.tlsDir" -}}
+/etc/ww/tls
+{{- end }}
+
+{{/* Environment variables of every ww container after its own: log level, store budget, TLS, blob credentials, extraEnv. */}}
 {{- define "weightwatcher-cluster.commonEnv" -}}
 - name: WW_STABLE_AFTER
   value: {{ .Values.splitBrain.stableAfter | quote }}
 - name: WW_LOG_LEVEL
   value: {{ .Values.logLevel | quote }}
+- name: WW_STORE_TIMEOUT
+  value: {{ .Values.store.timeout | quote }}
+{{- if .Values.tls.enabled }}
+- name: WW_TLS_DIR
+  value: {{ include "weightwatcher-cluster.tlsDir" . | quote }}
+{{- end }}
 {{- if .Values.store.connectionSecret.name }}
 - name: WW_BLOB_CONNECTION_STRING
   valueFrom:
@@ -123,20 +142,33 @@ securityContext:
 {{- end }}
 {{- end }}
 
-{{/* Mounts of every ww container after its own: scratch (/tmp) and extraVolumeMounts. */}}
+{{/* Mounts of every ww container after its own: scratch (/tmp), the TLS Secret and extraVolumeMounts. */}}
 {{- define "weightwatcher-cluster.commonVolumeMounts" -}}
 - name: scratch
   mountPath: /tmp
+{{- if .Values.tls.enabled }}
+- name: tls
+  mountPath: {{ include "weightwatcher-cluster.tlsDir" . }}
+  readOnly: true
+{{- end }}
 {{- with .Values.extraVolumeMounts }}
 {{ toYaml . }}
 {{- end }}
 {{- end }}
 
-{{/* Volumes of every ww pod after its own: scratch and extraVolumes. */}}
+{{/* Volumes of every ww pod after its own: scratch, the TLS Secret and extraVolumes. */}}
 {{- define "weightwatcher-cluster.commonVolumes" -}}
 - name: scratch
   emptyDir:
     sizeLimit: {{ .Values.scratch.sizeLimit }}
+{{- if .Values.tls.enabled }}
+# Files readable by their owner and the pod's group (fsGroup) only, mode 0440 (written in decimal: YAML
+# readers disagree on octal): the key is the cluster's membership.
+- name: tls
+  secret:
+    secretName: {{ include "weightwatcher-cluster.tlsSecret" . }}
+    defaultMode: 288
+{{- end }}
 {{- with .Values.extraVolumes }}
 {{ toYaml . }}
 {{- end }}

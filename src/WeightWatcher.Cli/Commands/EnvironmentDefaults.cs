@@ -42,6 +42,9 @@ internal static class EnvironmentDefaults
     /// <summary><c>--max-memory</c>: the memory budget of the layers in flight.</summary>
     public const string MaxMemory = "WW_MAX_MEMORY";
 
+    /// <summary><c>--tls-dir</c>: the folder of the member's TLS files (tls.crt, tls.key, ca.crt).</summary>
+    public const string TlsDir = "WW_TLS_DIR";
+
     /// <summary><c>ww node --http-port</c>: the port of /alive, /ready and /metrics.</summary>
     public const string HttpPort = "WW_HTTP_PORT";
 

@@ -106,7 +106,7 @@ public static class ZooClusterHostingExtensions
     public static AkkaConfigurationBuilder AddZooClusterMembership(this AkkaConfigurationBuilder builder, ZooClusterOptions options) =>
         builder
             .AddHocon(ClusterHocon(options), HoconAddMode.Prepend)
-            .WithRemoting(options.Hostname, options.Port, options.PublicHostname)
+            .WithRemoting(Remoting(options))
             .WithClustering(new ClusterOptions
             {
                 SeedNodes = options.SeedAddresses().ToArray(),
@@ -115,6 +115,30 @@ public static class ZooClusterHostingExtensions
                 // No min-nr-of-members: the coordinator waits for workers itself (ZooCoordinatorSettings.MinimumWorkers).
             })
             .AddZooSerialization();
+
+    /// <summary>
+    /// Akka.Remote's transport: plain TCP, or mutual TLS when the member has <see cref="ZooClusterOptions.Tls"/>.
+    /// Over TLS each member presents its certificate both when it connects and when it is connected to, and
+    /// checks the peer's against the cluster's CA (<see cref="ClusterTls.PeerValidator"/>); chain validation is
+    /// never suppressed and host names are not checked (the CA decides membership).
+    /// </summary>
+    private static RemoteOptions Remoting(ZooClusterOptions options)
+    {
+        var remote = new RemoteOptions { HostName = options.Hostname, Port = options.Port, PublicHostName = options.PublicHostname };
+        if (options.Tls is { } tls)
+        {
+            remote.EnableSsl = true;
+            remote.Ssl = new SslOptions
+            {
+                X509Certificate = tls.Certificate,
+                SuppressValidation = false,
+                RequireMutualAuthentication = true,
+                ValidateCertificateHostname = false,
+                CustomValidator = tls.PeerValidator(),
+            };
+        }
+        return remote;
+    }
 
     /// <summary>The node's /alive, /ready and /metrics, stopped when the actor system terminates.</summary>
     private static void StartHttpEndpoint(ActorSystem system, IActorRegistry registry, ZooClusterOptions options, int port)

@@ -41,12 +41,22 @@ public sealed record ZooClusterOptions
     /// </summary>
     public string AkkaLogLevel { get; init; } = "WARNING";
 
+    /// <summary>
+    /// The member's TLS credentials: Akka.Remote runs over mutual TLS and accepts only peers whose certificate
+    /// chains to their CA. Null: plain TCP, which any peer that reaches the port can join (for local runs).
+    /// Every member of one cluster must agree: a plain member and a TLS member cannot talk.
+    /// </summary>
+    public ClusterTls? Tls { get; init; }
+
+    /// <summary>The scheme of this cluster's addresses: <c>akka.ssl.tcp</c> over TLS, <c>akka.tcp</c> otherwise.</summary>
+    public string Protocol => Tls is null ? "akka.tcp" : "akka.ssl.tcp";
+
     /// <summary>Dispatch settings of the coordinator.</summary>
     public ZooCoordinatorSettings Coordinator { get; init; } = new(MaxInFlight: 16, TaskTimeout: TimeSpan.FromMinutes(5), MaxAttempts: 3);
 
-    /// <summary>Seed addresses in Akka form, this node itself when no seeds are given.</summary>
+    /// <summary>Seed addresses in Akka form (in this member's <see cref="Protocol"/>), this node itself when no seeds are given.</summary>
     public IReadOnlyList<string> SeedAddresses() =>
         (Seeds.Count > 0 ? Seeds : [$"{PublicHostname ?? Hostname}:{Port}"])
-            .Select(s => s.Contains("://", StringComparison.Ordinal) ? s : $"akka.tcp://{SystemName}@{s}")
+            .Select(s => s.Contains("://", StringComparison.Ordinal) ? s : $"{Protocol}://{SystemName}@{s}")
             .ToList();
 }

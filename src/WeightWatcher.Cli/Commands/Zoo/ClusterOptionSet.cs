@@ -57,6 +57,11 @@ internal sealed class ClusterOptionSet
     /// <summary>The memory budget of the layers this member analyzes at once.</summary>
     public Option<long> MaxMemory { get; } = CliOptions.MaxMemory();
 
+    /// <summary>The folder of the member's TLS files; none: plain TCP.</summary>
+    public Option<string?> TlsDir { get; } = CliOptions.FromEnvironment<string?>("--tls-dir", Env.TlsDir,
+        $"Folder with this member's {ClusterTls.CertificateFile}, {ClusterTls.KeyFile} and the {ClusterTls.AuthorityFile} every member's certificate must chain to (a Kubernetes TLS Secret's layout): Akka.Remote runs over mutual TLS and refuses other peers. None: plain TCP, which any peer that reaches the port can join",
+        (t, _) => t, () => null);
+
     /// <summary>Akka's own log level; its events are for operators when something is wrong.</summary>
     public Option<string> AkkaLogLevel { get; } = CliOptions.FromEnvironment("--akka-log-level", Env.AkkaLogLevel,
         "Level of Akka's own log events (any case)", (t, s) => LogLevel(t, s), () => "WARNING");
@@ -66,13 +71,17 @@ internal sealed class ClusterOptionSet
     {
         // Case-insensitive (a variable may say "info"), so the choices are shown rather than enforced by AcceptOnlyFromAmong.
         AkkaLogLevel.HelpName = string.Join('|', AkkaLogLevels);
-        command.AddOptions(StableAfter, Port, Hostname, PublicHostname, Seeds, Parallel, Staging, MinWorkers, StoreTimeout, MaxMemory, AkkaLogLevel);
+        command.AddOptions(StableAfter, Port, Hostname, PublicHostname, Seeds, Parallel, Staging, MinWorkers, StoreTimeout, MaxMemory, TlsDir, AkkaLogLevel);
     }
 
     /// <summary>True when the member joins seeds rather than forming a cluster of its own.</summary>
     public bool HasSeeds(ParseResult p) => SplitSeeds(p.GetValue(Seeds)).Length > 0;
 
-    /// <summary>The member's cluster options; <paramref name="hostsWorkers"/> says whether it runs layer workers.</summary>
+    /// <summary>
+    /// The member's cluster options; <paramref name="hostsWorkers"/> says whether it runs layer workers. The
+    /// TLS files are read here, before the member starts, so a missing or wrong one is one error naming it
+    /// (a <see cref="ClusterTlsException"/>, exit code 2) rather than a member that cannot talk to its peers.
+    /// </summary>
     public ZooClusterOptions Bind(ParseResult p, bool hostsWorkers, ZooCoordinatorSettings? coordinator = null)
     {
         var seeds = SplitSeeds(p.GetValue(Seeds));
@@ -87,6 +96,7 @@ internal sealed class ClusterOptionSet
             MinimumWorkers = p.GetValue(MinWorkers),
             StableAfter = Duration(p.GetValue(StableAfter)!, StableAfter.Name),
             AkkaLogLevel = p.GetValue(AkkaLogLevel)!,
+            Tls = p.GetValue(TlsDir) is { } folder ? ClusterTls.Load(folder) : null,
         };
         return options with { Coordinator = (coordinator ?? options.Coordinator) with { MinimumWorkers = Math.Max(1, options.MinimumWorkers) } };
     }

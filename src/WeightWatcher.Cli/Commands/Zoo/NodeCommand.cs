@@ -31,6 +31,10 @@ internal static class NodeCommand
                 Console.Error.WriteLine($"ww node listening on {options.PublicHostname ?? options.Hostname}:{options.Port}; seeds {string.Join(",", options.SeedAddresses())}");
                 await host.WaitForShutdownAsync(signals.Token);
                 Log.Information("ww node on port {Port} stopping", options.Port);
+                if (signals.ExitCode is null && host.TlsFailure is { } tls)
+                {
+                    throw new CliFailure(CliErrors.BadInput, $"ww node on port {options.Port} stopped: {tls}");
+                }
             }
             catch (OperationCanceledException) when (signals.ExitCode is not null)
             {

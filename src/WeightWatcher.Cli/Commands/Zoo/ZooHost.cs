@@ -71,8 +71,24 @@ internal sealed class ZooHost : IAsyncDisposable
         var services = host.Services.GetRequiredService<ZooNodeServices>();
         Log.Information("Starting cluster member {Host}:{Port} (workers: {Workers}, seeds: {Seeds}, backend: {Backend}, {Parallel} layers at once)",
             options.PublicHostname ?? options.Hostname, options.Port, options.HostsWorkers, string.Join(",", options.SeedAddresses()), backend.Name, parallel);
+        LogTransport(options);
         await host.StartAsync(cancellation).ConfigureAwait(false);
         return new ZooHost(host, services, options);
+    }
+
+    /// <summary>How the member's peers reach it: over mutual TLS (information), or over plain TCP (a warning, once).</summary>
+    private static void LogTransport(ZooClusterOptions options)
+    {
+        if (options.Tls is { } tls)
+        {
+            Log.Information("Akka.Remote over mutual TLS: certificate {Subject} from {Folder}; peers must present a certificate issued by {Authority}",
+                tls.Certificate.Subject, tls.Folder, tls.AuthoritySubject);
+        }
+        else
+        {
+            Log.Warning("Akka.Remote on {Host}:{Port} is plain TCP: any peer that reaches the port can join the cluster and submit jobs. Turn TLS on with --tls-dir (or {Variable}): a folder with {Certificate}, {Key} and {Authority}",
+                options.Hostname, options.Port, EnvironmentDefaults.TlsDir, ClusterTls.CertificateFile, ClusterTls.KeyFile, ClusterTls.AuthorityFile);
+        }
     }
 
     private bool IsAlone()
@@ -103,6 +119,17 @@ internal sealed class ZooHost : IAsyncDisposable
     /// <summary>The coordinator singleton's proxy.</summary>
     public Task<IActorRef> CoordinatorAsync(CancellationToken cancellation) =>
         _host.Services.GetRequiredService<ActorRegistry>().GetAsync<ZooCoordinatorProxy>(cancellation);
+
+    /// <summary>
+    /// When the member's actor system stopped because a TLS handshake with a peer it connected to failed
+    /// (Akka.Remote shuts a member down then: the peer's certificate was refused, or the peer refused this
+    /// member's): Akka's reason, naming the peer; otherwise null.
+    /// </summary>
+    public string? TlsFailure =>
+        // The reason's type is internal to Akka.Remote: known by name.
+        CoordinatedShutdown.Get(System).ShutdownReason is { } reason && reason.GetType().Name == "TlsHandshakeFailureReason"
+            ? $"{reason}: this member and the peer do not accept each other's certificate (both must be issued by the CA of the cluster; the TLS lines above say which side refused)"
+            : null;
 
     /// <summary>Waits until <paramref name="stop"/> is cancelled (a stop signal) or the actor system terminates (downed).</summary>
     public Task WaitForShutdownAsync(CancellationToken stop) =>

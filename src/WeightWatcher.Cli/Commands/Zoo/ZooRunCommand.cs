@@ -115,7 +115,11 @@ internal static class ZooRunCommand
                 display.Finish();
                 // The job followed may be another submission of the same work (this one's submitter was killed).
                 spec = status is null ? spec : spec with { JobId = status.JobId! };
-                if (status is null)
+                if (status is null && signals.ExitCode is null && host.TlsFailure is { } tls)
+                {
+                    failed = new CliFailure(CliErrors.BadInput, $"zoo job {spec.JobId} not run: this cluster member stopped: {tls}");
+                }
+                else if (status is null)
                 {
                     failed = new CliFailure(signals.ExitCode ?? CliErrors.InternalError, signals.ExitCode is null
                         ? $"zoo job {spec.JobId}: this cluster member stopped (removed from the cluster) before the job finished"
