@@ -20,10 +20,12 @@ public sealed class SoakTests
     [Fact]
     public async Task Three_jobs_under_random_worker_kills_lose_nothing_and_memory_stays_flat()
     {
-        // The short default CI runs: 154 models, about 1,800 layers, a kill every 8-15 s (each job sees one or two).
+        // The short default CI runs: 154 models, about 1,800 layers, two kills per job.
         int models = Setting("WW_SOAK_MODELS", 150);
         int layers = Setting("WW_SOAK_LAYERS", 12);
-        var (killMin, killMax) = KillInterval(Environment.GetEnvironmentVariable("WW_SOAK_KILL_SECONDS") ?? "8-15");
+        string? killEvery = Environment.GetEnvironmentVariable("WW_SOAK_KILL_SECONDS");
+        bool onClock = killEvery is not null;
+        var (killMin, killMax) = KillInterval(killEvery ?? "0-0");
         var jobTimeout = TimeSpan.FromMinutes(4 + models * layers / 100.0);
         using var zooFolder = new TempDir();
         var zoo = SoakZoo.Write(zooFolder, models, layers);
@@ -40,13 +42,30 @@ public sealed class SoakTests
         var rss = new System.Collections.Concurrent.ConcurrentDictionary<int, long>(); // job -> peak RSS of any worker
         int currentJob = 0;
         var clock = Stopwatch.StartNew();
+        // Long soaks kill on a clock (every WW_SOAK_KILL_SECONDS); the short default kills when a third and
+        // two thirds of the running job's layers are stored, so every job, however fast, loses a worker or two.
         var killer = Task.Run(() =>
         {
             var random = new Random(15);
-            while (!stop.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(killMin + random.NextDouble() * (killMax - killMin))))
+            int killedInJob = 0, jobOfKills = 0;
+            double lastKill = double.NegativeInfinity;
+            while (!stop.Token.WaitHandle.WaitOne(onClock ? TimeSpan.FromSeconds(killMin + random.NextDouble() * (killMax - killMin)) : TimeSpan.FromMilliseconds(50)))
             {
+                int job = Volatile.Read(ref currentJob);
+                if (!onClock)
+                {
+                    (killedInJob, jobOfKills) = job == jobOfKills ? (killedInJob, job) : (0, job);
+                    int stored = job == 0 ? 0 : Stored(Path.Combine(results.Path, $"soak-{job}"));
+                    // Six seconds apart at least (a restarted worker is back in about three): two members lost at once would leave no majority to down them.
+                    if (job == 0 || killedInJob >= 2 || stored < expected.LayerCount * (killedInJob + 1) / 3 || clock.Elapsed.TotalSeconds - lastKill < 6)
+                    {
+                        continue;
+                    }
+                    killedInJob++;
+                }
                 var victim = cluster.Workers[random.Next(cluster.Workers.Count)];
                 victim.Process!.Kill();
+                lastKill = clock.Elapsed.TotalSeconds;
                 lock (kills)
                 {
                     kills.Add((clock.Elapsed.TotalSeconds, victim.Address));
@@ -97,7 +116,7 @@ public sealed class SoakTests
                 {
                     killed = kills.Count(k => k.At >= started);
                 }
-                figures.Add($"job {job}: {clock.Elapsed.TotalSeconds - started:F0} s, {manifest.Counts.Layers} layers, {manifest.Counts.Resent} resent, {killed} kills during it, failures listed: {string.Join(", ", manifest.Failures.Select(f => f.Model))}, peak worker RSS {rss.GetValueOrDefault(job) / 1e6:F0} MB");
+                figures.Add($"job {job}: {clock.Elapsed.TotalSeconds - started:F0} s, {manifest.Counts.Layers} layers ({manifest.Counts.LayersAnalyzed} analyzed, {manifest.Counts.LayersCached} found stored after a coordinator move), {manifest.Counts.Resent} resent, {killed} kills during it, failures listed: {string.Join(", ", manifest.Failures.Select(f => f.Model))}, peak worker RSS {rss.GetValueOrDefault(job) / 1e6:F0} MB");
             }
         }
         finally
@@ -117,6 +136,13 @@ public sealed class SoakTests
         TestContext.Current.SendDiagnosticMessage(
             $"soak: {zoo.Models} models ({zoo.Corrupt.Count} corrupt), {expected.LayerCount} layers, {kills.Count} kills ({string.Join(", ", kills.Select(k => $"{k.Address}@{k.At:F0}s"))}); " +
             string.Join("; ", figures) + $"; {leftInCache} temporary files left in caches");
+    }
+
+    /// <summary>Layer results stored under a job's results folder.</summary>
+    private static int Stored(string resultsDir)
+    {
+        string cache = Path.Combine(resultsDir, "cache");
+        return Directory.Exists(cache) ? Directory.EnumerateFiles(cache, "*.json", SearchOption.AllDirectories).Count() : 0;
     }
 
     private static int Setting(string name, int fallback) =>

@@ -25,7 +25,7 @@ internal sealed class ClusterWorker(string address, int port, int httpPort)
 
 /// <summary>
 /// A real cluster of separate processes, each on its own loopback address: three <c>ww node</c> workers
-/// on 127.0.0.2, 127.0.0.3 and 127.0.0.4 (the first two are the seeds) and <c>ww zoo run</c> submitters
+/// on 127.0.0.2, 127.0.0.3 and 127.0.0.4 (all three are seeds) and <c>ww zoo run</c> submitters
 /// on 127.0.0.1. Every process's log is kept under the system temp folder
 /// (<c>ww-cluster-test-logs/&lt;name&gt;</c>) when the cluster is disposed.
 /// </summary>
@@ -46,7 +46,10 @@ internal sealed class LoopbackCluster : IDisposable
     {
         _name = name;
         Workers = WorkerAddresses.Select(a => new ClusterWorker(a, FreePorts.Next(), FreePorts.Next())).ToArray();
-        Seeds = string.Join(',', Workers.Take(2).Select(w => $"{w.Address}:{w.Port}"));
+        // Every worker is a seed: a restarted first seed joins whichever member answers. With two seeds, the
+        // soak restarted both within a few seconds; the first, finding the other still joining, formed a
+        // cluster of its own (Akka's first-seed rule), and the job's submitter joined that island.
+        Seeds = string.Join(',', Workers.Select(w => $"{w.Address}:{w.Port}"));
     }
 
     /// <summary>The three workers.</summary>
