@@ -260,7 +260,11 @@ public sealed partial class AzureBlobStore : IModelStore
     /// </summary>
     internal static string TransportError(Exception e)
     {
-        while (e.InnerException is { } inner && e is not HttpRequestException && e is not OperationCanceledException)
+        // A failed connection's HttpRequestException names the endpoint ("Connection refused (host:port)"); one that
+        // failed later says only "An error occurred while sending the request.", its cause further in ("Connection
+        // reset by peer").
+        while (e.InnerException is { } inner && e is not OperationCanceledException
+            && !(e is HttpRequestException && inner is System.Net.Sockets.SocketException))
         {
             e = inner;
         }

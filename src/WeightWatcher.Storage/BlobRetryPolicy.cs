@@ -98,8 +98,8 @@ internal sealed class BlobRetryPolicy : RetryPolicy
         if (message.ProcessingContext.RetryNumber > 0 && message.HasResponse && !message.Response.IsError)
         {
             Serilog.Log.ForContext<BlobRetryPolicy>().Information(
-                "Blob store {Store}: {Operation} {Path} succeeded after {Retries} retries, {Elapsed:0.0} s after its first try",
-                Store, Operation(message.Request), PathOf(message.Request), message.ProcessingContext.RetryNumber, Elapsed(message).TotalSeconds);
+                "Blob store {Store}: {Operation} {Target} succeeded after {Retries} retries, {Elapsed:0.0} s after its first try",
+                Store, Operation(message.Request), Target(message.Request), message.ProcessingContext.RetryNumber, Elapsed(message).TotalSeconds);
         }
     }
 
@@ -154,8 +154,8 @@ internal sealed class BlobRetryPolicy : RetryPolicy
         }
         StoreRetries.Count();
         Serilog.Log.ForContext<BlobRetryPolicy>().Warning(
-            "Blob store {Store}: {Operation} {Path} failed ({Reason}); retry {Retry} in {Delay:0.0} s ({Elapsed:0.0} s of the {Budget:0.#} s retry budget spent)",
-            Store, Operation(message.Request), PathOf(message.Request), Reason(message, exception), message.ProcessingContext.RetryNumber + 1, delay.TotalSeconds, elapsed.TotalSeconds, Budget.TotalSeconds);
+            "Blob store {Store}: {Operation} {Target} failed ({Reason}); retry {Retry} in {Delay:0.0} s ({Elapsed:0.0} s of the {Budget:0.#} s retry budget spent)",
+            Store, Operation(message.Request), Target(message.Request), Reason(message, exception), message.ProcessingContext.RetryNumber + 1, delay.TotalSeconds, elapsed.TotalSeconds, Budget.TotalSeconds);
         return delay;
     }
 
@@ -181,17 +181,21 @@ internal sealed class BlobRetryPolicy : RetryPolicy
             "GET" => "read",
             "PUT" when Has("comp=blocklist") => "commit blocks of",
             "PUT" when Has("comp=block") => "write a block of",
-            "PUT" when Has("restype=container") => "create container",
+            "PUT" when Has("restype=container") => "create",
             "PUT" => "write",
             "DELETE" => "delete",
             var other => other,
         };
     }
 
+    /// <summary>What a request works on, for the log: the blob's path, or "the container".</summary>
+    private string Target(Request request) => PathOf(request) is { Length: > 0 } path ? path : "the container";
+
     /// <summary>The blob's path in the container ("" for a request on the container itself); never the query, which may hold a SAS.</summary>
-    private string PathOf(Request request)
+    internal string PathOf(Request request)
     {
-        string path = Uri.UnescapeDataString(request.Uri.Path);
+        // The request's path comes escaped and without its leading '/'.
+        string path = "/" + Uri.UnescapeDataString(request.Uri.Path).TrimStart('/');
         return path.StartsWith(_containerPath, StringComparison.Ordinal) ? path[_containerPath.Length..] : "";
     }
 

@@ -66,8 +66,12 @@ public sealed class BlobRetryPolicyTests
         Assert.Equal("write", Operation("PUT", "/devstoreaccount1/zoo/a.bin"));
         Assert.Equal("write a block of", Operation("PUT", "/devstoreaccount1/zoo/a.bin?comp=block&blockid=AA"));
         Assert.Equal("commit blocks of", Operation("PUT", "/devstoreaccount1/zoo/a.bin?comp=blocklist"));
-        Assert.Equal("create container", Operation("PUT", "/devstoreaccount1/zoo?restype=container"));
+        Assert.Equal("create", Operation("PUT", "/devstoreaccount1/zoo?restype=container"));
         Assert.Equal("delete", Operation("DELETE", "/devstoreaccount1/zoo/a.bin"));
+        var policy = new BlobRetryPolicy(TimeSpan.FromSeconds(30), Container);
+        Assert.Equal("results/cache/ab/a b.json", policy.PathOf(Request("GET", "/devstoreaccount1/zoo/results/cache/ab/a%20b.json?sig=SECRET")));
+        Assert.Equal("", policy.PathOf(Request("GET", "/devstoreaccount1/zoo?restype=container&comp=list")));
+        Assert.Equal("http://127.0.0.1:1/devstoreaccount1/zoo?sv=2025-01-05&sig=REDACTED", policy.Store);
     }
 
     [Fact]
@@ -131,11 +135,14 @@ public sealed class BlobRetryPolicyTests
         }
     }
 
-    private static string Operation(string method, string pathAndQuery)
+    private static string Operation(string method, string pathAndQuery) => BlobRetryPolicy.Operation(Request(method, pathAndQuery));
+
+    /// <summary>A request as the SDK builds it (the path set from the blob's URI).</summary>
+    private static Azure.Core.Request Request(string method, string pathAndQuery)
     {
         var message = new Azure.Core.Pipeline.HttpPipeline(new Azure.Core.Pipeline.HttpClientTransport()).CreateMessage();
         message.Request.Method = Azure.Core.RequestMethod.Parse(method);
         message.Request.Uri.Reset(new Uri("http://127.0.0.1:1" + pathAndQuery));
-        return BlobRetryPolicy.Operation(message.Request);
+        return message.Request;
     }
 }

@@ -37,6 +37,9 @@ public class AzuriteFixture : IAsyncLifetime
     /// <summary>Loopback port the emulator listens on (0 until started).</summary>
     public int Port { get; private set; }
 
+    /// <summary>How long the last start took, from the process's start to its port answering (seconds on a busy machine).</summary>
+    public TimeSpan LastStartTime { get; private set; }
+
     /// <summary>The azurite-blob executable in use, or null when none was found.</summary>
     public string? Executable { get; private set; }
 
@@ -152,6 +155,7 @@ public class AzuriteFixture : IAsyncLifetime
         {
             start.ArgumentList.Add(argument);
         }
+        var clock = Stopwatch.StartNew();
         try
         {
             _process = Process.Start(start) ?? throw new InvalidOperationException("Process.Start returned null");
@@ -165,7 +169,9 @@ public class AzuriteFixture : IAsyncLifetime
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        return await WaitForPortAsync().ConfigureAwait(false);
+        var failure = await WaitForPortAsync().ConfigureAwait(false);
+        LastStartTime = clock.Elapsed;
+        return failure;
     }
 
     /// <summary>Stops the emulator (its whole process tree) and deletes its data folder.</summary>
