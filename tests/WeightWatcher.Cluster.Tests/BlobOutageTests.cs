@@ -49,13 +49,13 @@ public sealed partial class BlobOutageTests
         await BlobZoo.UploadAsync(store, models, "models/");
 
         // Two processes: a node (the oldest member: the coordinator lives there) and the submitter, a worker too.
-        int[] ports = [FreePorts.Next(), FreePorts.Next()];
+        int[] ports = [FreePorts.Next(), FreePorts.Next(), FreePorts.Next()];
         string seeds = $"127.0.0.1:{ports[0]}";
         var env = BlobZoo.Environment(azurite, new() { ["WW_AKKA_LOG_LEVEL"] = "INFO" });
         var processes = new List<WwProcess>();
         try
         {
-            var node = WwProcess.Start(env, "node", "--port", ports[0].ToString(), "--seeds", seeds, "--parallel", "1", "--min-workers", "2");
+            var node = WwProcess.Start(env, "node", "--port", ports[0].ToString(), "--seeds", seeds, "--parallel", "1", "--min-workers", "2", "--http-port", ports[2].ToString());
             processes.Add(node);
             WaitFor(() => node.Stderr.Contains("forming a new cluster", StringComparison.Ordinal), TimeSpan.FromSeconds(90), "the node to form the cluster", processes);
             var runner = WwProcess.Start(env, "zoo", "run", "--store", "az://" + name, "--models", "models/", "--no-html",
@@ -95,6 +95,12 @@ public sealed partial class BlobOutageTests
             var runnerRetries = Retries(runner.Stderr, store.Description);
             Assert.True(nodeRetries > 0 && runnerRetries > 0, $"retries logged: node {nodeRetries}, submitter {runnerRetries}\n{WwProcess.Tail(runner.Stderr)}");
             Assert.Equal(nodeRetries + runnerRetries, manifest.Counts.StoreRetries);
+            // And the node's Prometheus counter says as many as its log.
+            using (var http = new HttpClient())
+            {
+                string metrics = await http.GetStringAsync($"http://127.0.0.1:{ports[2]}/metrics", cancellation);
+                Assert.Contains($"\nww_store_retries_total {nodeRetries}\n", metrics, StringComparison.Ordinal);
+            }
             Assert.DoesNotContain(AzuriteFixture.AccountKey, node.Stderr + runner.Stderr + runner.Stdout, StringComparison.Ordinal);
             int recovered = Recovered(node.Stderr) + Recovered(runner.Stderr);
             TestContext.Current.SendDiagnosticMessage(FormattableString.Invariant(
