@@ -40,7 +40,7 @@ public sealed partial class AzureBlobStore : IModelStore
                     container.CreateIfNotExists();
                 }
             }
-            catch (Exception e) when (IsStorageFailure(e))
+            catch (Exception e) when (IsStorageFailure(e, CancellationToken.None))
             {
                 throw Failure("", "the container cannot be created", e);
             }
@@ -68,7 +68,7 @@ public sealed partial class AzureBlobStore : IModelStore
                 found.Add(new StoredObject(item.Name, item.Properties.ContentLength ?? 0, VersionOf(item.Properties.ETag)));
             }
         }
-        catch (Exception e) when (IsStorageFailure(e))
+        catch (Exception e) when (IsStorageFailure(e, cancellation))
         {
             throw Failure(prefix, "cannot be listed", e);
         }
@@ -93,7 +93,7 @@ public sealed partial class AzureBlobStore : IModelStore
         {
             return null;
         }
-        catch (Exception e) when (IsStorageFailure(e))
+        catch (Exception e) when (IsStorageFailure(e, cancellation))
         {
             throw Failure(path, "cannot be read", e);
         }
@@ -133,7 +133,7 @@ public sealed partial class AzureBlobStore : IModelStore
             // Range not satisfiable: the offset is at or past the end (or the blob is empty).
             return 0;
         }
-        catch (Exception e) when (IsStorageFailure(e))
+        catch (Exception e) when (IsStorageFailure(e, cancellation))
         {
             throw Failure(path, "cannot be read", e);
         }
@@ -147,9 +147,11 @@ public sealed partial class AzureBlobStore : IModelStore
         {
             // allowModifications: false pins the ETag, so a blob replaced mid-read fails instead of mixing two versions.
             var options = new BlobOpenReadOptions(allowModifications: false) { BufferSize = ReadBufferBytes };
-            return await blob.OpenReadAsync(options, cancellation).ConfigureAwait(false);
+            // The stream fetches ranges as it is read: its failures are the store's too, and say so.
+            var stream = await blob.OpenReadAsync(options, cancellation).ConfigureAwait(false);
+            return new BlobReadStream(stream, (e, token) => IsStorageFailure(e, token) ? Failure(path, "cannot be read", e) : null);
         }
-        catch (Exception e) when (IsStorageFailure(e))
+        catch (Exception e) when (IsStorageFailure(e, cancellation))
         {
             throw Failure(path, "cannot be opened", e);
         }
@@ -163,7 +165,7 @@ public sealed partial class AzureBlobStore : IModelStore
         {
             await blob.UploadAsync(new BinaryData(content), overwrite: true, cancellation).ConfigureAwait(false);
         }
-        catch (Exception e) when (IsStorageFailure(e))
+        catch (Exception e) when (IsStorageFailure(e, cancellation))
         {
             throw Failure(path, "cannot be written", e);
         }
@@ -178,7 +180,7 @@ public sealed partial class AzureBlobStore : IModelStore
             var response = await blob.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellation).ConfigureAwait(false);
             return response.Value;
         }
-        catch (Exception e) when (IsStorageFailure(e))
+        catch (Exception e) when (IsStorageFailure(e, cancellation))
         {
             throw Failure(path, "cannot be deleted", e);
         }
@@ -224,23 +226,49 @@ public sealed partial class AzureBlobStore : IModelStore
         }
     }
 
-    private static bool IsStorageFailure(Exception e) =>
-        // AuthenticationFailedException: the token credential (DefaultAzureCredential) found no identity or was refused.
-        e is RequestFailedException or AggregateException or HttpRequestException or IOException or Azure.Identity.AuthenticationFailedException;
+    /// <summary>
+    /// A failure of the store rather than of the caller: the SDK's errors, a try's network timeout (an
+    /// OperationCanceledException while the caller's own <paramref name="cancellation"/> is not cancelled), and a
+    /// token credential that found no identity or was refused (AuthenticationFailedException).
+    /// </summary>
+    private static bool IsStorageFailure(Exception e, CancellationToken cancellation) =>
+        e is RequestFailedException or AggregateException or HttpRequestException or IOException or Azure.Identity.AuthenticationFailedException
+        || (e is OperationCanceledException && !cancellation.IsCancellationRequested);
+
+    /// <summary>
+    /// True when the service did not serve the request within the retry budget: every try failed without an
+    /// answer, or with a transient status (408, 429, 5xx), rather than refusing this request (403, 404, 412 ...).
+    /// </summary>
+    internal static bool IsUnavailable(Exception e) => e switch
+    {
+        RequestFailedException { Status: 0 } => true,
+        RequestFailedException r => r.Status is 408 or 429 or 500 or 502 or 503 or 504,
+        // The SDK aggregates the exceptions of the tries that got no answer (error answers are not exceptions there).
+        AggregateException or HttpRequestException or IOException or OperationCanceledException => true,
+        _ => false,
+    };
 
     // A HEAD request has no body, so the error code comes from the x-ms-error-code header; it tells a missing
     // container (a configuration error) from a missing blob (an ordinary answer).
     private static bool IsContainerNotFound(RequestFailedException e) =>
         string.Equals(e.ErrorCode, BlobErrorCode.ContainerNotFound.ToString(), StringComparison.Ordinal);
 
-    /// <summary>The innermost message of a transport failure ("Connection refused (127.0.0.1:1)").</summary>
-    private static string Transport(Exception e)
+    /// <summary>
+    /// The innermost message of a transport failure ("Connection refused (127.0.0.1:1)"); a try that got no
+    /// answer within its network timeout is "no answer in time" (the SDK's text names the timeout, which the
+    /// retry policy shortens for the last try: one cause, one text).
+    /// </summary>
+    internal static string TransportError(Exception e)
     {
-        while (e.InnerException is { } inner && e is not HttpRequestException)
+        // A failed connection's HttpRequestException names the endpoint ("Connection refused (host:port)"); one that
+        // failed later says only "An error occurred while sending the request.", its cause further in ("Connection
+        // reset by peer").
+        while (e.InnerException is { } inner && e is not OperationCanceledException
+            && !(e is HttpRequestException && inner is System.Net.Sockets.SocketException))
         {
             e = inner;
         }
-        return e.Message;
+        return e is OperationCanceledException ? "no answer in time" : e.Message;
     }
 
     private StoreException Failure(string path, string what, Exception e)
@@ -252,10 +280,10 @@ public sealed partial class AzureBlobStore : IModelStore
             RequestFailedException { Status: 404 } => "no such object",
             RequestFailedException { Status: > 0 } r => $"{what}: HTTP {r.Status} {r.ErrorCode}",
             // Every try failed without an answer: one line naming the tries and the distinct transport errors.
-            AggregateException a => $"{what}: no answer from the blob service after {a.InnerExceptions.Count} tries ({string.Join("; ", a.InnerExceptions.Select(Transport).Distinct())})",
-            RequestFailedException r => $"{what}: no answer from the blob service ({Transport(r)})",
+            AggregateException a => $"{what}: no answer from the blob service after {a.InnerExceptions.Count} tries ({string.Join("; ", a.InnerExceptions.Select(TransportError).Distinct())})",
+            RequestFailedException or OperationCanceledException => $"{what}: no answer from the blob service ({TransportError(e)})",
             _ => $"{what}: {e.Message}",
         };
-        return new StoreException(Description, path, reason, e);
+        return new StoreException(Description, path, reason, e, IsUnavailable(e));
     }
 }

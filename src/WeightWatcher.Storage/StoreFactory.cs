@@ -41,7 +41,7 @@ public static class StoreFactory
     /// <param name="getEnvironment">Reads an environment variable; defaults to <see cref="Environment.GetEnvironmentVariable(string)"/>.</param>
     /// <param name="credential">Token credential for a container URI without a SAS (default: see <see cref="CredentialVariable"/>).</param>
     /// <exception cref="StoreException">The specification is malformed, no connection string is set, or the store cannot be opened.</exception>
-    /// <param name="retryBudget">About the longest one blob request may take, retries included, before it fails (default <see cref="DefaultRetryBudget"/>).</param>
+    /// <param name="retryBudget">How long one blob request may go on failing transiently, retried, before it fails (default <see cref="DefaultRetryBudget"/>).</param>
     public static IModelStore Create(string spec, bool createIfMissing = false, Func<string, string?>? getEnvironment = null, TokenCredential? credential = null, TimeSpan? retryBudget = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -67,20 +67,20 @@ public static class StoreFactory
 
     /// <summary>
     /// Client options for every blob client built here (see <see cref="AzureBlobStore.PinnedServiceVersion"/>):
-    /// exponential retries whose waits and per-try network timeouts add up to about <paramref name="budget"/>
-    /// (the SDK's defaults let a refused connection take 25 s and a silent host minutes), so a store that is
-    /// gone fails with one error in bounded time, while a blink of a few seconds is retried through.
+    /// <see cref="BlobRetryPolicy"/>, which retries a transient failure until <paramref name="budget"/> has passed
+    /// since the request's first try (the SDK's counted retries gave a refused connection 25 s and a silent host
+    /// minutes by default; tuned to a budget, they gave up on a refused connection long before it), so a store
+    /// that is gone fails with one error after about the budget, while one that is away for less is waited for.
     /// </summary>
-    internal static BlobClientOptions ClientOptions(TimeSpan budget)
+    /// <param name="budget">The retry budget.</param>
+    /// <param name="containerUri">The container the client works on: the retry warnings name it (redacted).</param>
+    internal static BlobClientOptions ClientOptions(TimeSpan budget, Uri containerUri)
     {
         var options = new BlobClientOptions(AzureBlobStore.PinnedServiceVersion);
-        options.Retry.Mode = Azure.Core.RetryMode.Exponential;
-        options.Retry.MaxRetries = 3;
-        // Waits of d, 2d, 4d = budget / 5; four tries of at most budget / 5 each = the rest. A try gets a fifth
-        // of the budget (6 s by default) to answer, so a loaded but living service is not given up on.
-        options.Retry.Delay = budget / 35;
-        options.Retry.MaxDelay = budget / 5;
-        options.Retry.NetworkTimeout = budget / 5;
+        var policy = new BlobRetryPolicy(budget, containerUri);
+        options.RetryPolicy = policy;
+        // The default of a try's network timeout (the policy sets each try's own, shortening the last).
+        options.Retry.NetworkTimeout = policy.TryTimeout;
         return options;
     }
 
@@ -106,7 +106,9 @@ public static class StoreFactory
         BlobContainerClient client;
         try
         {
-            client = new BlobContainerClient(connection, container, ClientOptions(budget));
+            // A client without options first, for the container's URI alone (no request is made).
+            var uri = new BlobContainerClient(connection, container).Uri;
+            client = new BlobContainerClient(connection, container, ClientOptions(budget, uri));
         }
         catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException)
         {
@@ -127,7 +129,8 @@ public static class StoreFactory
         {
             // A SAS is a credential of its own; the token credential is for a URI without one.
             credential = HasSas(uri) ? null : credential ?? CredentialFromEnvironment(RedactedSpec(spec), getEnvironment);
-            client = credential is null ? new BlobContainerClient(uri, ClientOptions(budget)) : new BlobContainerClient(uri, credential, ClientOptions(budget));
+            var options = ClientOptions(budget, uri);
+            client = credential is null ? new BlobContainerClient(uri, options) : new BlobContainerClient(uri, credential, options);
         }
         catch (Exception e) when (e is FormatException or ArgumentException)
         {

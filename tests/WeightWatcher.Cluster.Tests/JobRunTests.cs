@@ -187,6 +187,36 @@ public sealed class JobRunTests
     }
 
     [Fact]
+    public void Blob_retries_of_the_planning_and_of_every_reply_add_up_for_the_reports_a_duplicate_included()
+    {
+        var run = JobRun.Idle(Defaults).Submit(Spec(), T0).Step.Next;
+        var step = run.Planned("job-1", Plan(), new HashSet<string> { "b1" }, T0.AddSeconds(2), workersUp: 1, storeRetries: 2);
+        step = step.Next.Analyzed(Ok("a0") with { StoreRetries = 5 }, T0.AddSeconds(3), 1);
+        // The same layer again, from a run after a re-send: its requests were made (and retried) too.
+        step = step.Next.Analyzed(Ok("a0", node: "node-2") with { StoreRetries = 1 }, T0.AddSeconds(3), 1);
+        step = step.Next.LayerFailed(new LayerFailed("a1", "job-1", "n", "storage: HTTP 500", Permanent: false, StoreRetries: 4), T0.AddSeconds(4), 1);
+        step = step.Next.Analyzed(Ok("a1") with { StoreRetries = 0 }, T0.AddSeconds(5), 1);
+        step = step.Next.Analyzed(Ok("b0", job: "job-0") with { StoreRetries = 100 }, T0.AddSeconds(5), 1); // another job's
+        Assert.Equal(12, step.Next.StoreRetries);
+        step = step.Next.Analyzed(Ok("b0") with { StoreRetries = 3 }, T0.AddSeconds(6), 1);
+        Assert.Equal(15, Assert.Single(step.Effects.OfType<WriteReports>()).Outcome.StoreRetries);
+    }
+
+    [Fact]
+    public void A_store_that_did_not_answer_a_task_within_its_budget_fails_the_job_at_once()
+    {
+        var run = Planned().Next;
+        string reason = "a: layer 1 'fc1': storage: az://zoo: models/a.safetensors: cannot be read: no answer from the blob service after 12 tries (Connection refused (127.0.0.1:10000))";
+        var step = run.LayerFailed(new LayerFailed("a0", "job-1", "n", reason, Permanent: false, StoreUnavailable: true), T0.AddSeconds(40), 1);
+        Assert.Equal(JobPhase.Failed, step.Next.Phase);
+        Assert.Empty(Sent(step)); // not sent again: it would wait the whole budget once more
+        Assert.Equal($"the store did not answer within its retry budget (--store-timeout): {reason}", step.Next.Status(T0).Message);
+        Assert.Contains(step.Effects.OfType<LogNote>(), n => n.Level == Serilog.Events.LogEventLevel.Error);
+        // A failure of an unavailable store after the job failed (another task's) changes nothing more.
+        Assert.Empty(step.Next.LayerFailed(new LayerFailed("a1", "job-1", "n", reason, Permanent: false, StoreUnavailable: true), T0.AddSeconds(41), 1).Effects);
+    }
+
+    [Fact]
     public void Tasks_without_a_reply_are_sent_again_after_their_deadline_then_given_up()
     {
         var run = Planned().Next;

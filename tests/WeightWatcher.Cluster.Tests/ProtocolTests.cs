@@ -29,6 +29,8 @@ public sealed class ProtocolTests(ITestOutputHelper output) : Akka.Hosting.TestK
             new AnalyzeLayer(new string('a', 64), "job-1", location, model, "bert", 12, "encoder.layer.0.attention", options),
             new LayerAnalyzed(new string('b', 64), "job-1", "akka.tcp://weightwatcher@10.0.0.5:4053", rows, 0.25),
             new LayerFailed(new string('c', 64), "job-1", "node", "bert: layer 3: weights contain NaN", Permanent: true),
+            new LayerAnalyzed(new string('b', 64), "job-1", "node", rows, 0.5, StoreRetries: 4),
+            new LayerFailed(new string('c', 64), "job-1", "node", "bert: layer 3: storage: no answer", Permanent: false, StoreRetries: 9, StoreUnavailable: true),
             rows,
             spec,
             new ZooJobRecord(spec, Finished: true),

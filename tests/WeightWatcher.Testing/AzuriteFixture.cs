@@ -11,7 +11,9 @@ namespace WeightWatcher.Testing;
 /// Tests call <see cref="CreateContainerClient"/>, which skips them, saying how to install Azurite, when it is
 /// not installed (fails them under CI=true, where .ci/run installs it: <see cref="Prerequisite"/>), and fails them
 /// with Azurite's output when it is installed but did not start. Plain HTTP
-/// with shared keys; a subclass can add arguments (HTTPS, OAuth) and client options.
+/// with shared keys; a subclass can add arguments (HTTPS, OAuth) and client options. An instance of a test's
+/// own can be stopped and started again on the same port and data folder (<see cref="StopAsync"/>,
+/// <see cref="StartAgainAsync"/>), for outages.
 /// </summary>
 public class AzuriteFixture : IAsyncLifetime
 {
@@ -34,6 +36,9 @@ public class AzuriteFixture : IAsyncLifetime
 
     /// <summary>Loopback port the emulator listens on (0 until started).</summary>
     public int Port { get; private set; }
+
+    /// <summary>How long the last start took, from the process's start to its port answering (seconds on a busy machine).</summary>
+    public TimeSpan LastStartTime { get; private set; }
 
     /// <summary>The azurite-blob executable in use, or null when none was found.</summary>
     public string? Executable { get; private set; }
@@ -86,31 +91,87 @@ public class AzuriteFixture : IAsyncLifetime
         }
         Port = FreePorts.Next();
         _dataFolder = Directory.CreateTempSubdirectory("ww-azurite-").FullName;
-        var start = new ProcessStartInfo(Executable)
+        _startFailure = await StartProcessAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stops the emulator as an outage would, keeping its data: SIGTERM, on which it closes its port and saves
+    /// its metadata (saved every 5 s otherwise: a SIGKILL alone would lose the last writes, which no real blob
+    /// service does), then SIGKILL once it says it has closed, since it lingers while clients keep idle
+    /// connections open (at most 15 s after the SIGTERM). Use on an instance of your own, never on a fixture other
+    /// tests share. Returns when the process is gone.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        EnsureRunning();
+        var process = _process!;
+        if (process.HasExited)
+        {
+            return;
+        }
+        int closedBefore = Count(ClosedMessage);
+        using (var term = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync().ConfigureAwait(false);
+        }
+        var clock = Stopwatch.StartNew();
+        while (!process.HasExited && Count(ClosedMessage) == closedBefore && clock.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        await process.WaitForExitAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Starts the emulator again after <see cref="StopAsync"/>: same port, same data folder; returns once the port answers.</summary>
+    public async Task StartAgainAsync()
+    {
+        EnsureRunning();
+        if (_process is { HasExited: false })
+        {
+            throw new InvalidOperationException("Azurite is still running");
+        }
+        _process?.Dispose();
+        _process = null;
+        if (await StartProcessAsync().ConfigureAwait(false) is { } failure)
+        {
+            throw new InvalidOperationException(failure);
+        }
+    }
+
+    /// <summary>Starts the process on <see cref="Port"/> over the data folder; null once it listens, else why not.</summary>
+    private async Task<string?> StartProcessAsync()
+    {
+        var start = new ProcessStartInfo(Executable!)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "--blobHost", "127.0.0.1", "--blobPort", Port.ToString(), "--location", _dataFolder, "--silent", "--loose", "--skipApiVersionCheck" }.Concat(ExtraArguments()))
+        foreach (var argument in new[] { "--blobHost", "127.0.0.1", "--blobPort", Port.ToString(), "--location", _dataFolder!, "--silent", "--loose", "--skipApiVersionCheck" }.Concat(ExtraArguments()))
         {
             start.ArgumentList.Add(argument);
         }
+        var clock = Stopwatch.StartNew();
         try
         {
             _process = Process.Start(start) ?? throw new InvalidOperationException("Process.Start returned null");
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            _startFailure = $"Azurite ({Executable}) could not be started: {e.Message}";
-            return;
+            return $"Azurite ({Executable}) could not be started: {e.Message}";
         }
         // Drained continuously: a full pipe would block the emulator; the text explains a failed start.
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        _startFailure = await WaitForPortAsync().ConfigureAwait(false);
+        var failure = await WaitForPortAsync().ConfigureAwait(false);
+        LastStartTime = clock.Elapsed;
+        return failure;
     }
 
     /// <summary>Stops the emulator (its whole process tree) and deletes its data folder.</summary>
@@ -168,6 +229,17 @@ public class AzuriteFixture : IAsyncLifetime
             }
         }
         return $"Azurite ({Executable}) did not listen on 127.0.0.1:{Port} within {StartTimeout.TotalSeconds:0} s. Output:\n{Output()}";
+    }
+
+    /// <summary>What Azurite prints once its port is closed and its metadata saved.</summary>
+    private const string ClosedMessage = "Azurite Blob service successfully closed";
+
+    private int Count(string text)
+    {
+        lock (_output)
+        {
+            return _output.ToString().Split('\n').Count(line => line.Contains(text, StringComparison.Ordinal));
+        }
     }
 
     private void Append(string? line)

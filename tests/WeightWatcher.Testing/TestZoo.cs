@@ -60,6 +60,24 @@ public static class TestZoo
         WriteMlp(Path.Combine(folder, "mlp-c.safetensors"), seed: 33, width: 80);
     }
 
+    /// <summary>
+    /// Writes <paramref name="count"/> generated models of three analyzable layers each (gen-000.safetensors ...,
+    /// numbered from <paramref name="first"/>) into <paramref name="folder"/>, <paramref name="width"/> setting
+    /// their size: a zoo long enough to break a job in the middle of its analysis.
+    /// </summary>
+    public static IReadOnlyList<string> WriteMany(string folder, int count, int width = 160, int first = 0)
+    {
+        Directory.CreateDirectory(folder);
+        var files = new List<string>();
+        for (int i = first; i < first + count; i++)
+        {
+            string file = Path.Combine(folder, $"gen-{i:000}.safetensors");
+            WriteMlp(file, seed: 1000 + (ulong)i, width: width + i % 7);
+            files.Add(file);
+        }
+        return files;
+    }
+
     /// <summary>Rewrites one model with other weights (as a nightly retraining would).</summary>
     public static void Retrain(string root) => WriteMlp(Path.Combine(root, "models", "mlp-b.safetensors"), seed: 99, width: 64);
 

@@ -36,7 +36,7 @@ internal static class EnvironmentDefaults
     /// <summary><c>--akka-log-level</c>: Akka's own log level.</summary>
     public const string AkkaLogLevel = "WW_AKKA_LOG_LEVEL";
 
-    /// <summary><c>--store-timeout</c>: how long a blob request may take, retries included.</summary>
+    /// <summary><c>--store-timeout</c>: how long a blob request may go on failing, retried, before the store counts as unreachable.</summary>
     public const string StoreTimeout = "WW_STORE_TIMEOUT";
 
     /// <summary><c>--max-memory</c>: the memory budget of the layers in flight.</summary>

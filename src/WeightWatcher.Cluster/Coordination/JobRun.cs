@@ -61,6 +61,13 @@ public sealed record JobRun
     /// <summary>Tasks sent again after a timeout, a transient failure or a departed member.</summary>
     public int Resent { get; private init; }
 
+    /// <summary>
+    /// Blob requests of this job tried again after a transient failure, as far as this coordinator knows: its
+    /// planning's and those its workers sent with their replies (every reply of the job, a duplicate's too).
+    /// A coordinator that resumes a job starts again from zero.
+    /// </summary>
+    public int StoreRetries { get; private init; }
+
     /// <summary>Models planned so far (during planning).</summary>
     public int ModelsPlanned { get; private init; }
 
@@ -130,7 +137,13 @@ public sealed record JobRun
         IsCurrent(jobId) && Phase == JobPhase.Planning ? new(this with { ModelsPlanned = done, ModelsFound = total }, []) : JobStep.Unchanged(this);
 
     /// <summary>The plan is made: every layer becomes a task (done already when its result is stored), and sending starts.</summary>
-    public JobStep Planned(string jobId, ZooPlan plan, IReadOnlySet<string> cachedKeys, DateTimeOffset now, int workersUp)
+    /// <param name="jobId">The job planned.</param>
+    /// <param name="plan">Its plan.</param>
+    /// <param name="cachedKeys">Layers whose result is stored.</param>
+    /// <param name="now">The time.</param>
+    /// <param name="workersUp">Worker members up.</param>
+    /// <param name="storeRetries">Blob requests the planning tried again.</param>
+    public JobStep Planned(string jobId, ZooPlan plan, IReadOnlySet<string> cachedKeys, DateTimeOffset now, int workersUp, int storeRetries = 0)
     {
         if (!IsCurrent(jobId) || Phase != JobPhase.Planning)
         {
@@ -165,6 +178,7 @@ public sealed record JobRun
             PlanningSeconds = (now - StartedAt).TotalSeconds,
             ModelsFound = plan.Models.Count,
             ModelsPlanned = plan.Models.Count,
+            StoreRetries = StoreRetries + storeRetries,
         };
         var note = new LogNote(
             LogEventLevel.Information, "Job {JobId}: {Models} models, {Layers} layers, {Cached} already in the store, {Failures} planning failures",
@@ -172,29 +186,43 @@ public sealed record JobRun
         return next.Pump(now, workersUp, [note]);
     }
 
-    /// <summary>A worker's result: counted once (a duplicate or a reply of another job changes nothing).</summary>
+    /// <summary>
+    /// A worker's result: counted once (a duplicate or a reply of another job changes nothing but the count of
+    /// blob retries: a duplicate's were made too).
+    /// </summary>
     public JobStep Analyzed(LayerAnalyzed reply, DateTimeOffset now, int workersUp)
     {
         if (!IsCurrent(reply.JobId) || Book is null)
         {
             return JobStep.Unchanged(this);
         }
+        var counted = reply.StoreRetries == 0 ? this : this with { StoreRetries = StoreRetries + reply.StoreRetries };
         var (book, completed) = Book.Complete(reply.LayerKey);
         if (!completed)
         {
-            return JobStep.Unchanged(this);
+            return JobStep.Unchanged(counted);
         }
-        return (this with { Book = book, Results = Results.SetItem(reply.LayerKey, reply.Rows), Nodes = Nodes.Add(reply.Node) }).Pump(now, workersUp, []);
+        return (counted with { Book = book, Results = Results.SetItem(reply.LayerKey, reply.Rows), Nodes = Nodes.Add(reply.Node) }).Pump(now, workersUp, []);
     }
 
-    /// <summary>A worker's failure: a transient one is retried up to the attempt limit, a permanent one is recorded.</summary>
+    /// <summary>
+    /// A worker's failure: a transient one is retried up to the attempt limit, a permanent one is recorded. A
+    /// store that did not serve the task within its retry budget fails the job: every other task would wait
+    /// as long and fail alike, and an unreachable store is the job's failure, not its layers' (exit 2, with the
+    /// previous reports left as they were).
+    /// </summary>
     public JobStep LayerFailed(LayerFailed reply, DateTimeOffset now, int workersUp)
     {
-        if (!IsCurrent(reply.JobId) || Book is null)
+        // Only while analyzing: a failed job sends nothing again.
+        if (!IsCurrent(reply.JobId) || Book is null || Phase != JobPhase.Analyzing)
         {
             return JobStep.Unchanged(this);
         }
-        var next = this with { Nodes = Nodes.Add(reply.Node) };
+        var next = this with { Nodes = Nodes.Add(reply.Node), StoreRetries = StoreRetries + reply.StoreRetries };
+        if (reply.StoreUnavailable)
+        {
+            return next.JobFailed(reply.JobId, $"the store did not answer within its retry budget (--store-timeout): {reply.Reason}");
+        }
         var effects = new List<JobEffect>();
         if (!reply.Permanent && Book.Attempts(reply.LayerKey) < Settings.MaxAttempts && Book.Retry(reply.LayerKey) is (var retried, true))
         {
@@ -262,8 +290,8 @@ public sealed record JobRun
         return new(this with { Phase = JobPhase.Finished },
         [
             new ReplicateJob(new ZooJobRecord(Spec!, Finished: true)),
-            new LogNote(LogEventLevel.Information, "Job {JobId} finished in {Seconds:0.0} s: {Models} models, {Layers} layers ({Analyzed} analyzed, {Cached} cached, {Failed} failed)",
-                jobId, manifest.Timings.Total, c.Models, c.Layers, c.LayersAnalyzed, c.LayersCached, c.LayersFailed),
+            new LogNote(LogEventLevel.Information, "Job {JobId} finished in {Seconds:0.0} s: {Models} models, {Layers} layers ({Analyzed} analyzed, {Cached} cached, {Failed} failed), {Resent} tasks sent again, {StoreRetries} blob requests retried",
+                jobId, manifest.Timings.Total, c.Models, c.Layers, c.LayersAnalyzed, c.LayersCached, c.LayersFailed, c.Resent, c.StoreRetries),
         ]);
     }
 
@@ -341,7 +369,7 @@ public sealed record JobRun
         if (book.AllDone)
         {
             run = run with { Phase = JobPhase.Reporting, AnalysisSeconds = (now - StartedAt).TotalSeconds - PlanningSeconds };
-            var outcome = new AnalysisOutcome(run.Results, run.Cached, run.Failed, run.Resent, run.Nodes.Order(StringComparer.Ordinal).ToList());
+            var outcome = new AnalysisOutcome(run.Results, run.Cached, run.Failed, run.Resent, run.Nodes.Order(StringComparer.Ordinal).ToList(), run.StoreRetries);
             list.Add(new WriteReports(run.Spec!, run.Plan!, outcome, run.StartedAt, run.PlanningSeconds, run.AnalysisSeconds));
         }
         return new(run, list);

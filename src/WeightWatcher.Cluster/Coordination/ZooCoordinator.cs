@@ -79,7 +79,7 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
 
     private void Planning()
     {
-        Receive<PlanReady>(p => Apply(_run.Planned(p.JobId, p.Plan, p.CachedKeys, Now, WorkersUp())));
+        Receive<PlanReady>(p => Apply(_run.Planned(p.JobId, p.Plan, p.CachedKeys, Now, WorkersUp(), p.StoreRetries)));
         Receive<PlanProgress>(p => Apply(_run.PlanProgressed(p.JobId, p.Done, p.Total)));
         Common();
     }
@@ -174,9 +174,10 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
 
     private async Task<PlanReady> PlanAsync(ZooJobSpec spec, IProgress<(int, int)> progress)
     {
+        using var retries = WeightWatcher.Storage.StoreRetries.Begin();
         var plan = await new ZooPlanner(_services).PlanAsync(spec, progress, _stop.Token).ConfigureAwait(false);
         var keys = await _services.Cache(spec.Location).ListKeysAsync(_stop.Token).ConfigureAwait(false);
-        return new PlanReady(spec.JobId, plan, keys);
+        return new PlanReady(spec.JobId, plan, keys, retries.Count);
     }
 
     private void StartReports(WriteReports w) =>
@@ -191,7 +192,7 @@ public sealed class ZooCoordinator : ReceiveActor, IWithTimers
 
     private int WorkersUp() => _cluster.State.Members.Count(m => m.Status == MemberStatus.Up && m.HasRole(ClusterRoles.Worker));
 
-    private sealed record PlanReady(string JobId, ZooPlan Plan, HashSet<string> CachedKeys);
+    private sealed record PlanReady(string JobId, ZooPlan Plan, HashSet<string> CachedKeys, int StoreRetries);
 
     private sealed record PlanProgress(string JobId, int Done, int Total);
 

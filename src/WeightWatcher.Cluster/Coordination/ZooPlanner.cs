@@ -72,8 +72,9 @@ public sealed class ZooPlanner
             {
                 models.Add(await PlanModelAsync(store, spec.Options, name, root, files, catalog?.Find(name), hashes, plans, cancellation).ConfigureAwait(false));
             }
-            catch (Exception e) when (e is ModelFormatException or StoreException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is ModelFormatException or StoreException { Unavailable: false } or IOException or UnauthorizedAccessException)
             {
+                // A store that does not answer is the job's failure (planning fails), not this model's.
                 failures.Add(new ZooFailure(name, null, e.Message));
             }
             progress?.Report((++done, groups.Count));
@@ -190,7 +191,7 @@ public sealed class ZooPlanner
         {
             return await store.GetAsync(path, cancellation).ConfigureAwait(false);
         }
-        catch (StoreException)
+        catch (StoreException e) when (!e.Unavailable)
         {
             return null;
         }

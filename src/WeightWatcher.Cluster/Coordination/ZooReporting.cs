@@ -12,12 +12,19 @@ using WeightWatcher.Reports.Zoo;
 namespace WeightWatcher.Cluster.Coordination;
 
 /// <summary>What the analysis phase produced: each layer's stored result by key, and counters.</summary>
+/// <param name="Results">Results received this run, by layer key.</param>
+/// <param name="Cached">Layers whose result was stored before the run.</param>
+/// <param name="Failed">Layers that failed for good, with the reason.</param>
+/// <param name="Resent">Tasks sent again.</param>
+/// <param name="Nodes">Nodes that answered.</param>
+/// <param name="StoreRetries">Blob requests retried so far (planning and tasks; see <see cref="JobRun.StoreRetries"/>).</param>
 public sealed record AnalysisOutcome(
     IReadOnlyDictionary<string, CachedLayer> Results,
     IReadOnlySet<string> Cached,
     IReadOnlyDictionary<string, string> Failed,
     int Resent,
-    IReadOnlyList<string> Nodes);
+    IReadOnlyList<string> Nodes,
+    int StoreRetries = 0);
 
 /// <summary>
 /// The reduce step: gathers every planned layer's rows (from replies, or from the cache for layers done
@@ -34,6 +41,8 @@ public static class ZooReporting
         ZooNodeServices services, ZooJobSpec spec, ZooPlan plan, AnalysisOutcome outcome, DateTimeOffset startedAt, (double Planning, double Analysis) times, CancellationToken cancellation = default)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        // The reports' own blob retries join the job's, up to the manifest's serialization.
+        using var retries = WeightWatcher.Storage.StoreRetries.Begin();
         var location = spec.Location;
         var cache = services.Cache(location);
         var layout = new ResultLayout(spec.ResultsPrefix);
@@ -108,7 +117,7 @@ public static class ZooReporting
         var manifest = new JobManifest(
             spec.JobId, ZooEngine.Version, services.Store(spec.Store).Description, spec.ModelsPrefix, resultStore.Description, layout.Prefix, plan.CatalogPath,
             spec.Options, spec.SubmittedAt, startedAt, finished,
-            new ManifestCounts(plan.Models.Count, plan.Failures.Count(f => f.IsModelFailure), analyzedTotal + cachedTotal + failedTotal, analyzedTotal, cachedTotal, failedTotal, outcome.Resent, plan.HashesComputed),
+            new ManifestCounts(plan.Models.Count, plan.Failures.Count(f => f.IsModelFailure), analyzedTotal + cachedTotal + failedTotal, analyzedTotal, cachedTotal, failedTotal, outcome.Resent, plan.HashesComputed, outcome.StoreRetries + retries.Count),
             new ManifestTimings(times.Planning, times.Analysis, clock.Elapsed.TotalSeconds, (finished - startedAt).TotalSeconds),
             manifestModels, failures, plan.Ignored, files.Select(f => layout.Report(f.Name)).ToList(), outcome.Nodes, Backends(plan, results));
 
@@ -145,6 +154,7 @@ public static class ZooReporting
         var totals = new JobTotals(spec.JobId, finished, manifest.Counts.Models, manifest.Counts.ModelsFailed, analyzedTotal, cachedTotal, failedTotal,
             [("planning", times.Planning), ("analysis", times.Analysis), ("reports", manifest.Timings.Reports), ("site", manifest.Timings.Site), ("total", (DateTimeOffset.UtcNow - startedAt).TotalSeconds)]);
         await resultStore.WriteAsync(layout.Metrics, PrometheusText.Render(snapshot, changes, totals), cancellation).ConfigureAwait(false);
+        manifest = manifest with { Counts = manifest.Counts with { StoreRetries = outcome.StoreRetries + retries.Count } };
         var json = JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestJson);
         // The run's own copy of its tables and records, kept under runs/<job>/ (its site is already there).
         string run = layout.Run(spec.JobId);

@@ -56,7 +56,8 @@ public sealed record AnalyzeLayer(
 /// <param name="Node">Address of the node that did the work.</param>
 /// <param name="Rows">The layer's result (its table rows), as written to the cache.</param>
 /// <param name="Seconds">Wall time of the analysis on the worker (0 for a cache hit).</param>
-public sealed record LayerAnalyzed(string LayerKey, string JobId, string Node, CachedLayer Rows, double Seconds) : IZooMessage;
+/// <param name="StoreRetries">Blob requests of the task tried again after a transient failure (the coordinator adds them up for the manifest).</param>
+public sealed record LayerAnalyzed(string LayerKey, string JobId, string Node, CachedLayer Rows, double Seconds, int StoreRetries = 0) : IZooMessage;
 
 /// <summary>The layer could not be analyzed; <paramref name="Reason"/> names the file, tensor and cause.</summary>
 /// <param name="LayerKey">Cache key of the task.</param>
@@ -64,7 +65,12 @@ public sealed record LayerAnalyzed(string LayerKey, string JobId, string Node, C
 /// <param name="Node">Address of the node that tried.</param>
 /// <param name="Reason">Why, in one line.</param>
 /// <param name="Permanent">True when the same bytes and options would fail again (bad input); false for transient causes (I/O), which are retried.</param>
-public sealed record LayerFailed(string LayerKey, string JobId, string Node, string Reason, bool Permanent) : IZooMessage;
+/// <param name="StoreRetries">Blob requests of the task tried again after a transient failure.</param>
+/// <param name="StoreUnavailable">
+/// The store did not serve a request of the task within its retry budget (<c>--store-timeout</c>): not the
+/// layer's fault, and every other task would wait as long and fail alike, so the job fails at once.
+/// </param>
+public sealed record LayerFailed(string LayerKey, string JobId, string Node, string Reason, bool Permanent, int StoreRetries = 0, bool StoreUnavailable = false) : IZooMessage;
 
 /// <summary>
 /// A layer's result as stored in the cache: its table rows (column to value: double, long, string, bool

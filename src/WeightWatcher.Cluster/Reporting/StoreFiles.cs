@@ -20,7 +20,7 @@ internal static class StoreFiles
             await stream.CopyToAsync(copy, cancellation).ConfigureAwait(false);
             return copy.ToArray();
         }
-        catch (StoreException)
+        catch (StoreException e) when (!e.Unavailable)
         {
             return null; // deleted between the check and the read
         }

@@ -38,7 +38,20 @@ public sealed record JobManifest(
 public sealed record ManifestBackend(string Backend, int Layers);
 
 /// <summary>Job totals.</summary>
-public sealed record ManifestCounts(int Models, int ModelsFailed, int Layers, int LayersAnalyzed, int LayersCached, int LayersFailed, int Resent, int HashesComputed);
+/// <param name="Models">Models planned.</param>
+/// <param name="ModelsFailed">Models that failed as a whole.</param>
+/// <param name="Layers">Layers planned.</param>
+/// <param name="LayersAnalyzed">Layers analyzed by this run.</param>
+/// <param name="LayersCached">Layers whose result was stored by an earlier run.</param>
+/// <param name="LayersFailed">Layers that failed.</param>
+/// <param name="Resent">Layer tasks sent again (timeout, transient failure, departed member).</param>
+/// <param name="HashesComputed">Files hashed (the others' hashes were known by path and version).</param>
+/// <param name="StoreRetries">
+/// Blob requests of the job tried again after a transient failure (outage, dropped connection, throttling), by
+/// every process: the coordinator's planning and reports, and each layer task's, sent with its reply. Not
+/// counted: the requests of a task whose reply was lost with its member, and of a job's earlier coordinator.
+/// </param>
+public sealed record ManifestCounts(int Models, int ModelsFailed, int Layers, int LayersAnalyzed, int LayersCached, int LayersFailed, int Resent, int HashesComputed, int StoreRetries = 0);
 
 /// <summary>
 /// Wall time of each phase, in seconds: <c>Reports</c> the tables, <c>Site</c> what the run adds for people

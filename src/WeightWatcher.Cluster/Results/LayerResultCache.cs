@@ -38,9 +38,10 @@ public sealed class LayerResultCache
         {
             return null;
         }
-        catch (StoreException)
+        catch (StoreException e) when (!e.Unavailable)
         {
-            // Deleted between the check and the read: treat as absent.
+            // Deleted between the check and the read: treat as absent. (A store that does not answer is no
+            // answer about the entry: that goes up, rather than a layer analyzed again or left out.)
             return null;
         }
     }
@@ -70,7 +71,7 @@ public sealed class LayerResultCache
             int read = await _store.ReadRangeAsync(path, 0, bytes, cancellation).ConfigureAwait(false);
             return WeightWatcher.Reports.Esd.StoredSpectra.Decode(bytes.AsSpan(0, read));
         }
-        catch (Exception e) when (e is StoreException or FormatException)
+        catch (Exception e) when (e is StoreException { Unavailable: false } or FormatException)
         {
             return null;
         }

@@ -14,15 +14,22 @@ namespace WeightWatcher.Cluster.Workers;
 /// </summary>
 public static class LayerTask
 {
-    /// <summary>Runs <paramref name="task"/> on this node and returns the reply for the coordinator.</summary>
+    /// <summary>Runs <paramref name="task"/> on this node and returns the reply for the coordinator, with the task's blob retries.</summary>
     public static async Task<IZooMessage> RunAsync(ZooNodeServices services, AnalyzeLayer task, string node, CancellationToken cancellation = default)
     {
+        // The retries of this task's requests (a staging download it starts for others too), sent with its reply.
+        using var retries = StoreRetries.Begin();
         var reply = await RunOnceAsync(services, task, node, cancellation).ConfigureAwait(false);
         if (reply is LayerFailed)
         {
             services.Metrics.LayersFailed.Inc();
         }
-        return reply;
+        return reply switch
+        {
+            LayerAnalyzed analyzed => analyzed with { StoreRetries = retries.Count },
+            LayerFailed failed => failed with { StoreRetries = retries.Count },
+            _ => reply,
+        };
     }
 
     private static async Task<IZooMessage> RunOnceAsync(ZooNodeServices services, AnalyzeLayer task, string node, CancellationToken cancellation)
@@ -78,6 +85,11 @@ public static class LayerTask
                 services.Metrics.LayersInFlight.Dec();
                 services.Gate.Release();
             }
+        }
+        catch (StoreException e) when (e.Unavailable)
+        {
+            // The store itself, not this layer: retrying the task would wait the whole budget again.
+            return new LayerFailed(task.LayerKey, task.JobId, node, $"{where}: storage: {e.Message}", Permanent: false, StoreUnavailable: true);
         }
         catch (Exception e) when (e is StoreException or IOException or UnauthorizedAccessException)
         {

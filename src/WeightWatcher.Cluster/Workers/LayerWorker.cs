@@ -43,7 +43,12 @@ public sealed class LayerWorker : ReceiveActor
 
     private void Start(AnalyzeLayer task)
     {
-        _waiting.Add(Sender);
+        // A task sent again while it runs joins it; its sender gets one reply (the reply carries the task's
+        // blob retries, which the coordinator adds up: one reply, counted once).
+        if (!_waiting.Contains(Sender))
+        {
+            _waiting.Add(Sender);
+        }
         if (_current is not null)
         {
             return;

@@ -4,8 +4,8 @@ namespace WeightWatcher.Cluster.Workers;
 
 /// <summary>
 /// The Prometheus metrics of one node, in a registry of its own (several nodes may share a process in
-/// tests): layers analyzed, found cached, failed and in flight, analysis durations, and the bytes in
-/// the staging folder. Exported by the node's HTTP endpoint at <c>/metrics</c>.
+/// tests): layers analyzed, found cached, failed and in flight, analysis durations, the bytes in the
+/// staging folder, and the blob requests retried. Exported by the node's HTTP endpoint at <c>/metrics</c>.
 /// </summary>
 public sealed class NodeMetrics
 {
@@ -25,6 +25,8 @@ public sealed class NodeMetrics
         {
             Registry.AddBeforeCollectCallback(() => stagingBytes.Set(FolderBytes(stagingDirectory)));
         }
+        var storeRetries = factory.CreateCounter("ww_store_retries_total", "Blob requests tried again after a transient failure (outage, dropped connection, throttling), by this process");
+        Registry.AddBeforeCollectCallback(() => storeRetries.IncTo(WeightWatcher.Storage.StoreRetries.Total));
     }
 
     /// <summary>The registry holding this node's metrics.</summary>

@@ -51,7 +51,7 @@ internal sealed class ClusterOptionSet
 
     /// <summary>The blob retry budget, as written (checked by <see cref="Duration"/>).</summary>
     public Option<string> StoreTimeout { get; } = CliOptions.FromEnvironment("--store-timeout", Env.StoreTimeout,
-        "How long one blob storage request may take, retries included, before the store counts as unreachable, e.g. 30s",
+        "How long one blob storage request may go on failing, retried, before the store counts as unreachable and the job fails; a shorter outage is waited for. E.g. 30s",
         CheckedDuration, () => "30s");
 
     /// <summary>The memory budget of the layers this member analyzes at once.</summary>
