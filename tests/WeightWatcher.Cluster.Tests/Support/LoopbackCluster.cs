@@ -76,6 +76,17 @@ internal sealed class LoopbackCluster : IDisposable
             Start(worker, i == Workers.Count - 1 ? youngestLauncher : null);
             WaitFor(() => worker.Process!.Stderr.Contains("Welcome from", StringComparison.Ordinal), JoinTimeout, $"{worker.Address} to join");
         }
+        // Joined is not yet Up: a member still Joining does not count for the split-brain resolver. A kill right
+        // after the last Welcome left one of two Up workers reachable, a tie the lowest address (the dead one's
+        // side) won, and the resolver downed the living (seen in CI). Every worker must see all three Up.
+        WaitFor(() => Workers.All(w => MembersUp(w) >= Workers.Count), JoinTimeout, "every worker to see all workers Up");
+    }
+
+    /// <summary>Members Up as the worker's /ready endpoint reports them (0 when it does not answer).</summary>
+    private static int MembersUp(ClusterWorker worker)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(Get(worker, "/ready").Body, @"(\d+) members Up");
+        return match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
     }
 
     /// <summary>Starts (or restarts) <paramref name="worker"/> on its address and ports, through <paramref name="launcher"/> if given.</summary>

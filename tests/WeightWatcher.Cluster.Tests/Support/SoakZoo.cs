@@ -8,8 +8,8 @@ namespace WeightWatcher.Cluster.Tests.Support;
 /// <summary>
 /// The zoo of the soak: <c>models</c> generated models of <c>layers</c> dense layers each, alternately
 /// safetensors and deflated npz, every twentieth one corrupt (5%: a header that claims more than the file
-/// holds, or a zip cut short), plus real files of the other formats (PyTorch, Keras HDF5, GGUF and a real
-/// npz, linked: they are read-only), and a catalog of series and accuracies for the regressions.
+/// holds, or a zip cut short), plus real files of the other formats (PyTorch, Keras HDF5, GGUF, ONNX and a
+/// real npz, linked: they are read-only), and a catalog of series and accuracies for the regressions.
 /// </summary>
 internal static class SoakZoo
 {
@@ -61,9 +61,13 @@ internal static class SoakZoo
             (Path.Combine(keras, "str_ww_model.h5"), "real-str-ww-model.h5"),
             (Path.Combine(data, "minilm-l6-layer0.gguf"), "real-minilm-layer0.gguf"),
             (Path.Combine(data, "carex_15_data.npz"), "real-carex.npz"),
+            // ONNX: the ResNet18 that ML.NET's NuGet package ships (restored for the CLI's demo zoo).
+            (Path.Combine(Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"),
+                "microsoft.ml.dnnimagefeaturizer.resnet18", "0.23.1", "tools", "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx"), "real-resnet18.onnx"),
         };
         foreach (var (source, name) in real)
         {
+            Assert.True(File.Exists(source), $"{source} is missing (the soak's real {Path.GetExtension(name)} file)");
             File.CreateSymbolicLink(Path.Combine(root, name), source);
         }
         File.WriteAllText(Path.Combine(root, "zoo.csv"), catalog.ToString());
