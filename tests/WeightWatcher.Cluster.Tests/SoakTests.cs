@@ -10,7 +10,7 @@ namespace WeightWatcher.Cluster.Tests;
 /// every so often. Each job must finish with the one-process run's tables (every good layer once) and every
 /// corrupt file among its failures; the workers' peak memory must stay flat from job to job; no temporary
 /// file may be left where the next run does not clean it. The length is a parameter: CI runs the short
-/// default; <c>tests/soak.sh</c> runs the long one (200 models, about 5,000 layers, a kill every 30-60 s).
+/// default; <c>tests/soak.sh</c> runs the long one (200 models, about 5,000 layers).
 /// Environment: WW_SOAK_MODELS, WW_SOAK_LAYERS (per model), WW_SOAK_KILL_SECONDS ("min-max").
 /// </summary>
 public sealed class SoakTests
