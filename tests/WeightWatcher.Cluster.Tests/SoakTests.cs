@@ -11,17 +11,17 @@ namespace WeightWatcher.Cluster.Tests;
 /// corrupt file among its failures; the workers' peak memory must stay flat from job to job; no temporary
 /// file may be left where the next run does not clean it. The length is a parameter: CI runs the short
 /// default; <c>tests/soak.sh</c> runs the long one (200 models, about 5,000 layers).
-/// Environment: WW_SOAK_MODELS, WW_SOAK_LAYERS (per model), WW_SOAK_KILL_SECONDS ("min-max").
+/// Environment: WW_SOAK_MODELS, WW_SOAK_LAYERS (per model), WW_SOAK_JOBS (3), WW_SOAK_KILL_SECONDS ("min-max").
 /// </summary>
 public sealed class SoakTests
 {
-    private const int Jobs = 3;
 
     [Fact]
     public async Task Three_jobs_under_random_worker_kills_lose_nothing_and_memory_stays_flat()
     {
         // The short default CI runs: 154 models, about 1,800 layers, two kills per job.
         int models = Setting("WW_SOAK_MODELS", 150);
+        int jobs = Setting("WW_SOAK_JOBS", 3);
         int layers = Setting("WW_SOAK_LAYERS", 12);
         string? killEvery = Environment.GetEnvironmentVariable("WW_SOAK_KILL_SECONDS");
         bool onClock = killEvery is not null;
@@ -88,7 +88,7 @@ public sealed class SoakTests
         var figures = new List<string>();
         try
         {
-            for (int job = 1; job <= Jobs; job++)
+            for (int job = 1; job <= jobs; job++)
             {
                 Volatile.Write(ref currentJob, job);
                 // Each job writes under its own prefix, so each analyzes the whole zoo again.
@@ -128,7 +128,7 @@ public sealed class SoakTests
         // peak of a job is set by which worker analyzes the large ONNX layers and whether a kill just renewed
         // it: job to job it varied 0.9-1.2x in CI runs; a leak of more than a quarter a job exceeds the bound.
         Assert.True(rss.GetValueOrDefault(1) > 0, "no RSS sample was taken");
-        for (int job = 2; job <= Jobs; job++)
+        for (int job = 2; job <= jobs; job++)
         {
             long highest = Enumerable.Range(1, job - 1).Max(j => rss.GetValueOrDefault(j));
             Assert.True(rss.GetValueOrDefault(job) <= highest * 1.25, $"peak RSS grew: {string.Join("; ", figures)}");
