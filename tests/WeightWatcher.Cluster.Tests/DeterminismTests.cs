@@ -33,9 +33,9 @@ public sealed class DeterminismTests
         // Interrupted once some layers are stored, then finished by a second run over the same results.
         using (var first = WwProcess.Start(null, "zoo", "run", "--store", zoo.Path, "--models", "models/", "--result-store", interrupted.Path, "--no-html", "--parallel", "1", "--max-in-flight", "1"))
         {
-            string cache = Path.Combine(interrupted.Path, "results", "cache");
+            string resultsDir = Path.Combine(interrupted.Path, "results");
             var wait = Stopwatch.StartNew();
-            while (!first.HasExited && wait.Elapsed < JobTimeout && (!Directory.Exists(cache) || !Directory.EnumerateFiles(cache, "*.json", SearchOption.AllDirectories).Any()))
+            while (!first.HasExited && wait.Elapsed < JobTimeout && ResultFiles.StoredLayers(resultsDir) == 0)
             {
                 Thread.Sleep(20);
             }

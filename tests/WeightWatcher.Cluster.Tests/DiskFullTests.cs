@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using WeightWatcher.Cluster.Tests.Support;
 
 namespace WeightWatcher.Cluster.Tests;
 
@@ -11,14 +11,6 @@ public sealed class DiskFullTests
 {
     private static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(4);
 
-    private static (int Code, string Output) Sh(string command, params string[] args)
-    {
-        using var p = Process.Start(new ProcessStartInfo(command, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        string output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, output);
-    }
-
     [Fact]
     public void A_full_result_store_fails_the_job_cleanly_and_the_next_run_after_space_is_freed_completes()
     {
@@ -26,8 +18,8 @@ public sealed class DiskFullTests
         TestZoo.Write(zoo.Path, withBadInput: false);
         using var roomy = new TempDir();
         using var small = new TempDir();
-        var mount = Sh("mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", small.Path);
-        Prerequisite.Require(mount.Code == 0, $"mounting a small tmpfs needs root (CI runs as root): {mount.Output.Trim()}");
+        var mount = HostCommand.Run("mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", small.Path);
+        Prerequisite.Require(mount.ExitCode == 0, $"mounting a small tmpfs needs root (CI runs as root): {mount.Output}");
         try
         {
             string[] args = ["zoo", "run", "--store", zoo.Path, "--models", "models/", "--no-html", "--result-store"];
@@ -47,7 +39,7 @@ public sealed class DiskFullTests
             }
             Assert.False(File.Exists(Path.Combine(results, "manifest.json")), "the manifest of a failed job was written");
 
-            Assert.Equal(0, Sh("mount", "-o", "remount,size=64m", "tmpfs", small.Path).Code);
+            HostCommand.Check("mount", "-o", "remount,size=64m", "tmpfs", small.Path);
             var again = WwProcess.Run(JobTimeout, null, [.. args, small.Path]);
             Assert.True(again.ExitCode == 0, $"after freeing space: exit {again.ExitCode}\n{WwProcess.Tail(again.Stderr)}");
             foreach (var table in new[] { "layers.csv", "models.csv", "series.csv" })
@@ -58,7 +50,7 @@ public sealed class DiskFullTests
         }
         finally
         {
-            Sh("umount", "-l", small.Path);
+            HostCommand.Run("umount", "-l", small.Path);
         }
     }
 }

@@ -19,7 +19,7 @@ public sealed class ModelChangeTests
         TestZoo.Write(zoo.Path, withBadInput: false);
         using var results = new TempDir();
         string[] args = ["zoo", "run", "--store", zoo.Path, "--models", "models/", "--result-store", results.Path, "--no-html"];
-        string cache = Path.Combine(results.Path, "results", "cache");
+        string resultsDir = Path.Combine(results.Path, "results");
 
         int code;
         string stderr;
@@ -27,7 +27,7 @@ public sealed class ModelChangeTests
         using (var run = WwProcess.Start(null, [.. args, "--parallel", "1", "--max-in-flight", "1"]))
         {
             var clock = Stopwatch.StartNew();
-            while (!run.HasExited && clock.Elapsed < JobTimeout && (!Directory.Exists(cache) || !Directory.EnumerateFiles(cache, "*.json", SearchOption.AllDirectories).Any()))
+            while (!run.HasExited && clock.Elapsed < JobTimeout && ResultFiles.StoredLayers(resultsDir) == 0)
             {
                 Thread.Sleep(10);
             }
@@ -43,7 +43,6 @@ public sealed class ModelChangeTests
             stderr = run.Stderr;
         }
         Assert.True(code == 3, $"exit {code}\n{WwProcess.Tail(stderr)}\nlayers stored:\n" + string.Join("\n", ResultFiles.Csv(Path.Combine(results.Path, "results"), "layers.csv").Select(l => l[..Math.Min(60, l.Length)])));
-        string resultsDir = Path.Combine(results.Path, "results");
         var manifest = ResultFiles.Manifest(resultsDir);
         var changed = manifest.Failures.Where(f => f.Model == "mlp-b").ToList();
         Assert.Equal(3, changed.Count); // fc1, fc2, fc3: every analyzable layer of mlp-b

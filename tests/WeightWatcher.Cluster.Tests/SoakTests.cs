@@ -55,7 +55,7 @@ public sealed class SoakTests
                 if (!onClock)
                 {
                     (killedInJob, jobOfKills) = job == jobOfKills ? (killedInJob, job) : (0, job);
-                    int stored = job == 0 ? 0 : Stored(Path.Combine(results.Path, $"soak-{job}"));
+                    int stored = job == 0 ? 0 : ResultFiles.StoredLayers(Path.Combine(results.Path, $"soak-{job}"));
                     // Six seconds apart at least (a restarted worker is back in about three): two members lost at once would leave no majority to down them.
                     if (job == 0 || killedInJob >= 2 || stored < expected.LayerCount * (killedInJob + 1) / 3 || clock.Elapsed.TotalSeconds - lastKill < 6)
                     {
@@ -139,13 +139,6 @@ public sealed class SoakTests
         TestContext.Current.SendDiagnosticMessage(
             $"soak: {zoo.Models} models ({zoo.Corrupt.Count} corrupt), {expected.LayerCount} layers, {kills.Count} kills ({string.Join(", ", kills.Select(k => $"{k.Address}@{k.At:F0}s"))}); " +
             string.Join("; ", figures) + $"; {leftInCache} temporary files left in caches");
-    }
-
-    /// <summary>Layer results stored under a job's results folder.</summary>
-    private static int Stored(string resultsDir)
-    {
-        string cache = Path.Combine(resultsDir, "cache");
-        return Directory.Exists(cache) ? Directory.EnumerateFiles(cache, "*.json", SearchOption.AllDirectories).Count() : 0;
     }
 
     private static int Setting(string name, int fallback) =>

@@ -28,9 +28,6 @@ public sealed class StopSignalTests
         Assert.Equal(0, kill.ExitCode);
     }
 
-    private static int Stored(string cache) =>
-        Directory.Exists(cache) ? Directory.EnumerateFiles(cache, "*.json", SearchOption.AllDirectories).Count() : 0;
-
     [Theory]
     [InlineData("TERM", 143)]
     [InlineData("INT", 130)]
@@ -42,9 +39,9 @@ public sealed class StopSignalTests
         string[] args = ["zoo", "run", "--store", zoo.Path, "--result-store", results.Path, "--parallel", "1", "--no-html"];
         using (var run = WwProcess.Start(null, args))
         {
-            string cache = Path.Combine(results.Path, "results", "cache");
+            string resultsDir = Path.Combine(results.Path, "results");
             var wait = Stopwatch.StartNew();
-            while (Stored(cache) < 1 && !run.HasExited && wait.Elapsed < Bound * 4)
+            while (ResultFiles.StoredLayers(resultsDir) < 1 && !run.HasExited && wait.Elapsed < Bound * 4)
             {
                 Thread.Sleep(50);
             }
@@ -57,7 +54,7 @@ public sealed class StopSignalTests
             var error = Assert.Single(run.Stderr.Split('\n'), l => l.StartsWith("error:", StringComparison.Ordinal));
             Assert.Contains("interrupted by a stop signal", error, StringComparison.Ordinal);
             Assert.DoesNotContain("Unhandled exception", run.Stderr, StringComparison.Ordinal);
-            TestContext.Current.SendDiagnosticMessage($"zoo run: SIG{signal} with {Stored(cache)} of 8 layers stored, exit {code} after {seconds:F2} s");
+            TestContext.Current.SendDiagnosticMessage($"zoo run: SIG{signal} with {ResultFiles.StoredLayers(resultsDir)} of 8 layers stored, exit {code} after {seconds:F2} s");
         }
         var again = WwProcess.Run(Bound * 4, null, args);
         Assert.True(again.ExitCode == 0, $"re-run: exit {again.ExitCode}\n{WwProcess.Tail(again.Stderr)}");

@@ -123,11 +123,7 @@ internal sealed class LoopbackCluster : IDisposable
         Workers.Where(w => w.Process?.Stderr.Contains("planning models", StringComparison.Ordinal) == true).ToList();
 
     /// <summary>Layer results stored so far under <paramref name="resultStore"/>.</summary>
-    public static int Stored(string resultStore)
-    {
-        string cache = Path.Combine(resultStore, "results", "cache");
-        return Directory.Exists(cache) ? Directory.EnumerateFiles(cache, "*.json", SearchOption.AllDirectories).Count() : 0;
-    }
+    public static int Stored(string resultStore) => ResultFiles.StoredLayers(Path.Combine(resultStore, "results"));
 
     /// <summary>GET <paramref name="path"/> on the worker's HTTP endpoint; status 0 when nothing answers.</summary>
     public static (HttpStatusCode Status, string Body) Get(ClusterWorker worker, string path)
